@@ -1,0 +1,172 @@
+/**
+ * Every project setting, with its type, default and description. Pulumi.yaml declares the same
+ * settings (a test keeps the two identical); settings of kind "object" cannot be typed in
+ * Pulumi.yaml (its schema has no object type), so they are documented there in a comment.
+ */
+
+export type SettingKind = "string" | "integer" | "boolean" | "array" | "object";
+
+export interface SettingSpec {
+  readonly kind: SettingKind;
+  readonly description: string;
+  readonly default: unknown;
+}
+
+export const PROJECT_NAME = "multus-eks";
+
+export const DEFAULT_NETWORKS = [
+  {
+    name: "ipvlan-conf-1",
+    cni: "ipvlan",
+    mode: "l2",
+    ipam: "host-local",
+    rangeStart: 70,
+    rangeEnd: 80,
+  },
+  {
+    name: "ipvlan-conf-2",
+    cni: "ipvlan",
+    mode: "l2",
+    ipam: "host-local",
+    rangeStart: 10,
+    rangeEnd: 30,
+  },
+];
+
+export const SETTINGS = {
+  partition: {
+    kind: "string",
+    description: "Expected AWS partition of the stack (aws-cn for China); empty means whatever the region's is.",
+    default: "",
+  },
+  clusterName: {
+    kind: "string",
+    description: "EKS cluster name; also prefixes resource names and tags every Multus ENI.",
+    default: "eks-multus-cluster",
+  },
+  kubernetesVersion: {
+    kind: "string",
+    description: "Kubernetes version of the cluster and of the node AMI (EKS standard support).",
+    default: "1.35",
+  },
+  availabilityZones: {
+    kind: "array",
+    description: "At least two AZs of the stack's region; each gets a public, a private and one subnet per Multus network.",
+    default: [],
+  },
+  vpcCidr: {
+    kind: "string",
+    description: "VPC CIDR block, /16 to /28.",
+    default: "10.0.0.0/16",
+  },
+  subnetPrefixLength: {
+    kind: "integer",
+    description: "Prefix length of the subnets the CIDR plan carves out of the VPC (when not given explicitly).",
+    default: 24,
+  },
+  publicSubnetCidrs: {
+    kind: "array",
+    description: "Explicit public subnet CIDRs, one per AZ in order; empty means planned.",
+    default: [],
+  },
+  privateSubnetCidrs: {
+    kind: "array",
+    description: "Explicit private subnet CIDRs, one per AZ in order; empty means planned.",
+    default: [],
+  },
+  networks: {
+    kind: "object",
+    description:
+      "The Multus networks: a list of {name, deviceIndex, interfaceName, cidrs, cni, mode, ipam, rangeStart, rangeEnd, gateway, routes}.",
+    default: DEFAULT_NETWORKS,
+  },
+  telecomIngressCidrs: {
+    kind: "array",
+    description: "CIDRs allowed to reach the telecom ports (UDP 2123, 2152, 8805; SCTP 3868, 36412); empty means the VPC CIDR.",
+    default: [],
+  },
+  bastionEnabled: {
+    kind: "boolean",
+    description: "Create a bastion host (SSM Session Manager access).",
+    default: true,
+  },
+  bastionInstanceType: {
+    kind: "string",
+    description: "Bastion instance type.",
+    default: "t3.medium",
+  },
+  bastionKeyName: {
+    kind: "string",
+    description: "EC2 key pair for SSH to the bastion; SSH opens only when bastionSshCidrs is also set.",
+    default: "",
+  },
+  bastionSshCidrs: {
+    kind: "array",
+    description: "CIDRs allowed to SSH to the bastion (needs bastionKeyName).",
+    default: [],
+  },
+  endpointPublicAccess: {
+    kind: "boolean",
+    description: "Expose the EKS API endpoint publicly.",
+    default: true,
+  },
+  endpointPrivateAccess: {
+    kind: "boolean",
+    description: "Expose the EKS API endpoint inside the VPC.",
+    default: true,
+  },
+  endpointPublicAccessCidrs: {
+    kind: "array",
+    description: "CIDRs allowed to reach the public EKS API endpoint; empty means anywhere (0.0.0.0/0).",
+    default: [],
+  },
+  nodeAvailabilityZones: {
+    kind: "array",
+    description: "AZs the node group spans (a subset of availabilityZones); empty means the first AZ, as in the blog.",
+    default: [],
+  },
+  nodeInstanceType: {
+    kind: "string",
+    description: "Worker instance type.",
+    default: "c5.large",
+  },
+  nodeDesiredSize: { kind: "integer", description: "Desired number of workers.", default: 1 },
+  nodeMinSize: { kind: "integer", description: "Minimum number of workers.", default: 1 },
+  nodeMaxSize: { kind: "integer", description: "Maximum number of workers.", default: 1 },
+  nodeVolumeSizeGb: {
+    kind: "integer",
+    description: "Encrypted gp3 root volume size of each worker, in GiB.",
+    default: 20,
+  },
+  nodeKeyName: {
+    kind: "string",
+    description: "Optional EC2 key pair for the workers.",
+    default: "",
+  },
+  nodeAmiId: {
+    kind: "string",
+    description: "Explicit worker AMI; empty means the EKS-optimised AL2023 AMI from SSM for kubernetesVersion.",
+    default: "",
+  },
+  nodeMaxPods: {
+    kind: "integer",
+    description: "Kubelet max pods; 0 means derived from the instance type minus the Multus ENIs.",
+    default: 0,
+  },
+  nodeLabels: {
+    kind: "array",
+    description: "Extra node labels as key=value strings.",
+    default: [],
+  },
+  tags: {
+    kind: "object",
+    description: "Extra tags for every AWS resource and every Multus ENI (a map of strings).",
+    default: {},
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export function settingKey(name: string): string {
+  return `${PROJECT_NAME}:${name}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one validated configuration object the program is built from.
+ */
+import type { MultusNetwork } from "../../components/model/network";
+import type { SubnetLayout } from "../../components/vpc/plan";
+import type { RegionInfo } from "../regions";
+
+export interface BastionSettings {
+  readonly enabled: boolean;
+  readonly instanceType: string;
+  /** SSH is opened only when both are set. */
+  readonly keyName?: string;
+  readonly sshCidrs: readonly string[];
+}
+
+export interface EndpointSettings {
+  readonly publicAccess: boolean;
+  readonly privateAccess: boolean;
+  readonly publicAccessCidrs: readonly string[];
+}
+
+export interface NodeGroupSettings {
+  readonly availabilityZones: readonly string[];
+  readonly instanceType: string;
+  readonly desiredSize: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly volumeSizeGb: number;
+  readonly keyName?: string;
+  readonly amiId?: string;
+  /** 0 means derive from the instance type. */
+  readonly maxPods: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface StackSettings {
+  readonly project: string;
+  readonly stack: string;
+  readonly region: RegionInfo;
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly availabilityZones: readonly string[];
+  readonly vpcCidr: string;
+  readonly layout: SubnetLayout;
+  readonly networks: readonly MultusNetwork[];
+  readonly telecomIngressCidrs: readonly string[];
+  readonly bastion: BastionSettings;
+  readonly endpoint: EndpointSettings;
+  readonly nodeGroup: NodeGroupSettings;
+  readonly tags: Readonly<Record<string, string>>;
+}
