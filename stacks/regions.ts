@@ -1,35 +1,30 @@
 /**
  * The regions this program knows. Everything partition-specific (ARN prefix, service DNS suffix,
- * EKS add-on image registry) is read from here, never written as a literal elsewhere.
+ * EKS add-on image registry) is read from here and components/model/partition.ts, never written
+ * as a literal elsewhere.
  */
+import { PartitionInfo, partitionInfo } from "../components/model/partition";
 
-export interface RegionInfo {
+export interface RegionInfo extends PartitionInfo {
   readonly name: string;
-  readonly partition: "aws" | "aws-cn";
-  /** Suffix of service endpoints and principals: `ec2.${dnsSuffix}`. */
-  readonly dnsSuffix: string;
   /** Account that hosts the EKS add-on images (VPC CNI, Multus) in this region's ECR. */
   readonly eksImageAccount: string;
   readonly availabilityZones: readonly string[];
   readonly description: string;
 }
 
-const CHINA_SUFFIX = ["amazonaws", "com", "cn"].join(".");
-const GLOBAL_SUFFIX = ["amazonaws", "com"].join(".");
-
 function region(
   name: string,
-  partition: RegionInfo["partition"],
+  partition: PartitionInfo["partition"],
   eksImageAccount: string,
-  zones: string,
+  zoneLetters: string,
   description: string,
 ): RegionInfo {
   return {
     name,
-    partition,
-    dnsSuffix: partition === "aws-cn" ? CHINA_SUFFIX : GLOBAL_SUFFIX,
+    ...partitionInfo(partition),
     eksImageAccount,
-    availabilityZones: zones.split("").map((letter) => `${name}${letter}`),
+    availabilityZones: zoneLetters.split("").map((letter) => `${name}${letter}`),
     description,
   };
 }
@@ -50,29 +45,7 @@ export function findRegion(name: string): RegionInfo | undefined {
   return REGIONS.find((candidate) => candidate.name === name);
 }
 
-/**
- * Services whose IAM service principal in the China partition ends in the China DNS suffix. Every
- * other service (lambda, events, eks, autoscaling, ...) keeps the global form even in China.
- */
-const CHINA_SUFFIXED_PRINCIPALS: ReadonlySet<string> = new Set(["ec2", "s3"]);
-
-/** The IAM service principal of `service` in this region's partition (e.g. `ec2.amazonaws.com.cn` in China). */
-export function servicePrincipal(regionInfo: RegionInfo, service: string): string {
-  const suffix =
-    regionInfo.partition === "aws-cn" && CHINA_SUFFIXED_PRINCIPALS.has(service) ? CHINA_SUFFIX : GLOBAL_SUFFIX;
-  return `${service}.${suffix}`;
-}
-
-/** Principals that are wrong in the China partition: the global form of a China-suffixed service. */
-export function globalOnlyPrincipals(): string[] {
-  return [...CHINA_SUFFIXED_PRINCIPALS].map((service) => `${service}.${GLOBAL_SUFFIX}`);
-}
-
 /** The regional ECR registry that serves EKS add-on images. */
-export function eksImageRegistry(regionInfo: RegionInfo): string {
-  return `${regionInfo.eksImageAccount}.dkr.ecr.${regionInfo.name}.${regionInfo.dnsSuffix}`;
-}
-
-export function arnPrefix(regionInfo: RegionInfo): string {
-  return `arn:${regionInfo.partition}`;
+export function eksImageRegistry(info: RegionInfo): string {
+  return `${info.eksImageAccount}.dkr.ecr.${info.name}.${info.dnsSuffix}`;
 }

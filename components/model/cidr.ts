@@ -44,7 +44,9 @@ export function cidrsOverlap(a: string, b: string): boolean {
 export function cidrContains(outer: string, inner: string): boolean {
   const block = new Netmask(outer);
   const part = new Netmask(inner);
-  return block.contains(part.base) && block.contains(part.broadcast ?? part.last) && part.bitmask >= block.bitmask;
+  return (
+    block.contains(part.base) && block.contains(part.broadcast ?? part.last) && part.bitmask >= block.bitmask
+  );
 }
 
 export function cidrContainsAddress(cidr: string, address: string): boolean {

@@ -83,15 +83,13 @@ export function planSubnetLayout(input: SubnetLayoutInput): SubnetLayout {
     );
   };
 
-  const subnets = wanted.map(
-    (request): PlannedSubnet => ({
-      role: request.role,
-      availabilityZone: request.availabilityZone,
-      ...(request.network === undefined ? {} : { network: request.network }),
-      cidr: request.explicit ?? nextFreeBlock(),
-      source: request.explicit ? "explicit" : "planned",
-    }),
-  );
+  const subnets = wanted.map((request): PlannedSubnet => ({
+    role: request.role,
+    availabilityZone: request.availabilityZone,
+    ...(request.network === undefined ? {} : { network: request.network }),
+    cidr: request.explicit ?? nextFreeBlock(),
+    source: request.explicit ? "explicit" : "planned",
+  }));
   return { vpcCidr: input.vpcCidr, subnets };
 }
 
@@ -106,7 +104,9 @@ export function subnetLayoutProblems(layout: SubnetLayout): string[] {
   for (const subnet of layout.subnets) {
     const length = prefixLength(subnet.cidr);
     if (length < MIN_PREFIX || length > MAX_PREFIX) {
-      problems.push(`${describeSubnet(subnet)} is a /${length}: AWS subnets are /${MIN_PREFIX} to /${MAX_PREFIX}`);
+      problems.push(
+        `${describeSubnet(subnet)} is a /${length}: AWS subnets are /${MIN_PREFIX} to /${MAX_PREFIX}`,
+      );
     }
     if (!cidrContains(layout.vpcCidr, subnet.cidr)) {
       problems.push(`${describeSubnet(subnet)} is not inside the VPC ${layout.vpcCidr}`);

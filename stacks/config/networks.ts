@@ -61,7 +61,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function readNetworkSpecs(value: unknown, availabilityZoneCount: number, problems: Problems): NetworkSpec[] {
+export function readNetworkSpecs(
+  value: unknown,
+  availabilityZoneCount: number,
+  problems: Problems,
+): NetworkSpec[] {
   if (!Array.isArray(value) || value.length === 0) {
     problems.add("networks", "must be a non-empty list of Multus networks, each at least {name: ...}");
     return [];
@@ -75,7 +79,10 @@ export function readNetworkSpecs(value: unknown, availabilityZoneCount: number, 
     specs.forEach((spec, index) => {
       const earlier = seen.get(spec[field]);
       if (earlier !== undefined) {
-        problems.add(`networks[${index}].${field}`, `${JSON.stringify(spec[field])} is used by networks[${earlier}] too: ${fix}`);
+        problems.add(
+          `networks[${index}].${field}`,
+          `${JSON.stringify(spec[field])} is used by networks[${earlier}] too: ${fix}`,
+        );
       } else {
         seen.set(spec[field], index);
       }
@@ -114,18 +121,32 @@ function readNetworkSpec(
   }
 
   const deviceIndex = entry.deviceIndex ?? index + 1;
-  if (typeof deviceIndex !== "number" || !Number.isInteger(deviceIndex) || deviceIndex < 1 || deviceIndex > MAX_DEVICE_INDEX) {
-    problems.add(at("deviceIndex"), `${JSON.stringify(deviceIndex)} must be a whole number from 1 to ${MAX_DEVICE_INDEX} (0 is the primary ENI)`);
+  if (
+    typeof deviceIndex !== "number" ||
+    !Number.isInteger(deviceIndex) ||
+    deviceIndex < 1 ||
+    deviceIndex > MAX_DEVICE_INDEX
+  ) {
+    problems.add(
+      at("deviceIndex"),
+      `${JSON.stringify(deviceIndex)} must be a whole number from 1 to ${MAX_DEVICE_INDEX} (0 is the primary ENI)`,
+    );
   }
 
-  const interfaceName = entry.interfaceName ?? (typeof deviceIndex === "number" ? defaultInterfaceName(deviceIndex) : "");
-  const interfaceProblem = typeof interfaceName === "string" ? interfaceNameProblem(interfaceName) : "must be a string";
-  if (interfaceProblem) problems.add(at("interfaceName"), `${JSON.stringify(interfaceName)} ${interfaceProblem}`);
+  const interfaceName =
+    entry.interfaceName ?? (typeof deviceIndex === "number" ? defaultInterfaceName(deviceIndex) : "");
+  const interfaceProblem =
+    typeof interfaceName === "string" ? interfaceNameProblem(interfaceName) : "must be a string";
+  if (interfaceProblem)
+    problems.add(at("interfaceName"), `${JSON.stringify(interfaceName)} ${interfaceProblem}`);
 
   const cidrs = entry.cidrs;
   if (cidrs !== undefined) {
     if (!Array.isArray(cidrs) || cidrs.length !== availabilityZoneCount) {
-      problems.add(at("cidrs"), `must list exactly one CIDR per availability zone (${availabilityZoneCount}), or be left out to be planned`);
+      problems.add(
+        at("cidrs"),
+        `must list exactly one CIDR per availability zone (${availabilityZoneCount}), or be left out to be planned`,
+      );
     } else {
       cidrs.forEach((cidr, position) => {
         const problem = typeof cidr === "string" ? cidrProblem(cidr) : "must be a string";
@@ -141,21 +162,33 @@ function readNetworkSpec(
   const modes: readonly string[] = cni === "macvlan" ? MACVLAN_MODES : IPVLAN_MODES;
   const mode = entry.mode ?? modes[0];
   if (typeof mode !== "string" || !modes.includes(mode)) {
-    problems.add(at("mode"), `${JSON.stringify(mode)} is not a ${String(cni)} mode: use one of ${modes.join(", ")}`);
+    problems.add(
+      at("mode"),
+      `${JSON.stringify(mode)} is not a ${String(cni)} mode: use one of ${modes.join(", ")}`,
+    );
   }
 
   const ipam = entry.ipam ?? "host-local";
   if (ipam !== "host-local" && ipam !== "eni-prefix") {
-    problems.add(at("ipam"), `${JSON.stringify(ipam)} is not supported: use "host-local" (fixed ranges) or "eni-prefix" (routable /28 per node)`);
+    problems.add(
+      at("ipam"),
+      `${JSON.stringify(ipam)} is not supported: use "host-local" (fixed ranges) or "eni-prefix" (routable /28 per node)`,
+    );
   }
 
   const position = (field: "rangeStart" | "rangeEnd" | "gateway"): number | string | undefined => {
     const raw = entry[field];
     if (raw === undefined) return undefined;
-    if ((typeof raw === "number" && Number.isInteger(raw) && raw >= 0) || (typeof raw === "string" && isIpv4Address(raw))) {
+    if (
+      (typeof raw === "number" && Number.isInteger(raw) && raw >= 0) ||
+      (typeof raw === "string" && isIpv4Address(raw))
+    ) {
       return raw;
     }
-    problems.add(at(field), `${JSON.stringify(raw)} must be an IPv4 address of the subnet or a host offset such as 70`);
+    problems.add(
+      at(field),
+      `${JSON.stringify(raw)} must be an IPv4 address of the subnet or a host offset such as 70`,
+    );
     return undefined;
   };
   const rangeStart = position("rangeStart");
@@ -189,7 +222,11 @@ function readNetworkSpec(
 }
 
 /** Resolves each network's IPAM range in every one of its subnets, checking it against AWS's reserved addresses. */
-export function resolveNetworks(specs: readonly NetworkSpec[], layout: SubnetLayout, problems: Problems): MultusNetwork[] {
+export function resolveNetworks(
+  specs: readonly NetworkSpec[],
+  layout: SubnetLayout,
+  problems: Problems,
+): MultusNetwork[] {
   return specs.map((spec) => {
     const index = specs.indexOf(spec);
     const at = (field: string): string => `networks[${index}].${field}`;
@@ -198,7 +235,10 @@ export function resolveNetworks(specs: readonly NetworkSpec[], layout: SubnetLay
     const toOffset = (value: number | string, field: string): number | undefined => {
       if (typeof value === "number") return value;
       if (!cidrContainsAddress(firstCidr, value)) {
-        problems.add(at(field), `${value} is outside the network's first subnet ${firstCidr}: use an address inside it, or a host offset`);
+        problems.add(
+          at(field),
+          `${value} is outside the network's first subnet ${firstCidr}: use an address inside it, or a host offset`,
+        );
         return undefined;
       }
       return offsetOf(firstCidr, value);
@@ -219,7 +259,10 @@ export function resolveNetworks(specs: readonly NetworkSpec[], layout: SubnetLay
         }
       }
       if (gateway !== undefined && (gateway < 1 || gateway > size - 2)) {
-        problems.add(at("gateway"), `network "${spec.name}": gateway offset ${gateway} is not a host of ${planned.cidr}; the VPC router is offset 1`);
+        problems.add(
+          at("gateway"),
+          `network "${spec.name}": gateway offset ${gateway} is not a host of ${planned.cidr}; the VPC router is offset 1`,
+        );
       }
       return {
         availabilityZone: planned.availabilityZone,

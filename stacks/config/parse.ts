@@ -3,7 +3,13 @@
  * config fails before anything is declared, with every problem listed at once.
  */
 import { cidrProblem, prefixLength } from "../../components/model/cidr";
-import { MAX_PREFIX, MIN_PREFIX, planSubnetLayout, subnetLayoutProblems, SubnetLayout } from "../../components/vpc/plan";
+import {
+  MAX_PREFIX,
+  MIN_PREFIX,
+  planSubnetLayout,
+  subnetLayoutProblems,
+  SubnetLayout,
+} from "../../components/vpc/plan";
 import { findRegion, REGIONS } from "../regions";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
 import { Problems } from "./problems";
@@ -22,7 +28,8 @@ const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const KUBERNETES_VERSION = /^1\.(\d+)$/;
 /** Oldest minor version this program supports (AL2023 nodeadm, access entries). */
 const MIN_KUBERNETES_MINOR = 30;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 function checkCidrList(problems: Problems, setting: string, cidrs: readonly string[]): void {
@@ -39,7 +46,10 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   for (const key of Object.keys(raw)) {
     if (key !== REGION_KEY && !(key in SETTINGS)) {
       const suggestion = closestSetting(key);
-      problems.add(key, `is not a setting of this project${suggestion ? `: did you mean "${suggestion}"?` : "; see the README's settings table"}`);
+      problems.add(
+        key,
+        `is not a setting of this project${suggestion ? `: did you mean "${suggestion}"?` : "; see the README's settings table"}`,
+      );
     }
   }
 
@@ -55,26 +65,41 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   }
   const partition = read.get("partition");
   if (partition && region && partition !== region.partition) {
-    problems.add("partition", `is "${partition}" but region ${region.name} is in partition "${region.partition}": fix aws:region or partition`);
+    problems.add(
+      "partition",
+      `is "${partition}" but region ${region.name} is in partition "${region.partition}": fix aws:region or partition`,
+    );
   }
 
   const clusterName = read.get("clusterName");
   if (!CLUSTER_NAME.test(clusterName)) {
-    problems.add("clusterName", `"${clusterName}" must be 1-100 letters, digits, '-' or '_', starting with a letter or digit`);
+    problems.add(
+      "clusterName",
+      `"${clusterName}" must be 1-100 letters, digits, '-' or '_', starting with a letter or digit`,
+    );
   }
   const kubernetesVersion = read.get("kubernetesVersion");
   const versionMatch = KUBERNETES_VERSION.exec(kubernetesVersion);
   if (!versionMatch || Number(versionMatch[1]) < MIN_KUBERNETES_MINOR) {
-    problems.add("kubernetesVersion", `"${kubernetesVersion}" must be a Kubernetes minor version such as "1.35" (1.${MIN_KUBERNETES_MINOR} or later)`);
+    problems.add(
+      "kubernetesVersion",
+      `"${kubernetesVersion}" must be a Kubernetes minor version such as "1.35" (1.${MIN_KUBERNETES_MINOR} or later)`,
+    );
   }
 
   const availabilityZones = read.get("availabilityZones");
   if (availabilityZones.length < 2) {
-    problems.add("availabilityZones", `needs at least two AZs (EKS requires two), e.g. ["${region?.availabilityZones[0] ?? "cn-northwest-1a"}", "${region?.availabilityZones[1] ?? "cn-northwest-1b"}"]`);
+    problems.add(
+      "availabilityZones",
+      `needs at least two AZs (EKS requires two), e.g. ["${region?.availabilityZones[0] ?? "cn-northwest-1a"}", "${region?.availabilityZones[1] ?? "cn-northwest-1b"}"]`,
+    );
   }
   availabilityZones.forEach((zone, index) => {
     if (region && !region.availabilityZones.includes(zone)) {
-      problems.add(`availabilityZones[${index}]`, `"${zone}" is not an AZ of ${region.name}: use one of ${region.availabilityZones.join(", ")}`);
+      problems.add(
+        `availabilityZones[${index}]`,
+        `"${zone}" is not an AZ of ${region.name}: use one of ${region.availabilityZones.join(", ")}`,
+      );
     }
     if (availabilityZones.indexOf(zone) !== index) {
       problems.add(`availabilityZones[${index}]`, `"${zone}" is listed twice`);
@@ -92,13 +117,19 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   if (subnetPrefixLength < MIN_PREFIX || subnetPrefixLength > MAX_PREFIX) {
     problems.add("subnetPrefixLength", `${subnetPrefixLength} must be from ${MIN_PREFIX} to ${MAX_PREFIX}`);
   } else if (!vpcProblem && subnetPrefixLength < prefixLength(vpcCidr)) {
-    problems.add("subnetPrefixLength", `/${subnetPrefixLength} subnets do not fit in the VPC ${vpcCidr}: use a larger number`);
+    problems.add(
+      "subnetPrefixLength",
+      `/${subnetPrefixLength} subnets do not fit in the VPC ${vpcCidr}: use a larger number`,
+    );
   }
 
   const explicitPerZone = (name: "publicSubnetCidrs" | "privateSubnetCidrs"): string[] => {
     const cidrs = read.get(name);
     if (cidrs.length > 0 && cidrs.length !== availabilityZones.length) {
-      problems.add(name, `lists ${cidrs.length} CIDRs for ${availabilityZones.length} AZs: give one per AZ, or none to have them planned`);
+      problems.add(
+        name,
+        `lists ${cidrs.length} CIDRs for ${availabilityZones.length} AZs: give one per AZ, or none to have them planned`,
+      );
     }
     checkCidrList(problems, name, cidrs);
     return cidrs;
@@ -110,38 +141,56 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const telecomIngressCidrs = read.get("telecomIngressCidrs");
   checkCidrList(problems, "telecomIngressCidrs", telecomIngressCidrs);
   if (telecomIngressCidrs.includes("0.0.0.0/0")) {
-    problems.add("telecomIngressCidrs", "must not contain 0.0.0.0/0: list the peers' CIDRs that need the telecom ports");
+    problems.add(
+      "telecomIngressCidrs",
+      "must not contain 0.0.0.0/0: list the peers' CIDRs that need the telecom ports",
+    );
   }
 
   const bastionKeyName = read.get("bastionKeyName");
   const bastionSshCidrs = read.get("bastionSshCidrs");
   checkCidrList(problems, "bastionSshCidrs", bastionSshCidrs);
   if (bastionSshCidrs.length > 0 && !bastionKeyName) {
-    problems.add("bastionSshCidrs", "opens SSH but bastionKeyName is empty: set bastionKeyName too, or use SSM Session Manager and leave this empty");
+    problems.add(
+      "bastionSshCidrs",
+      "opens SSH but bastionKeyName is empty: set bastionKeyName too, or use SSM Session Manager and leave this empty",
+    );
   }
   const endpointPublicAccess = read.get("endpointPublicAccess");
   const endpointPrivateAccess = read.get("endpointPrivateAccess");
   const endpointPublicAccessCidrs = read.get("endpointPublicAccessCidrs");
   checkCidrList(problems, "endpointPublicAccessCidrs", endpointPublicAccessCidrs);
   if (!endpointPublicAccess && !endpointPrivateAccess) {
-    problems.add("endpointPrivateAccess", "and endpointPublicAccess are both false: the cluster API would be unreachable; enable at least one");
+    problems.add(
+      "endpointPrivateAccess",
+      "and endpointPublicAccess are both false: the cluster API would be unreachable; enable at least one",
+    );
   }
   if (!endpointPublicAccess && endpointPublicAccessCidrs.length > 0) {
-    problems.add("endpointPublicAccessCidrs", "is set but endpointPublicAccess is false: enable public access or remove the CIDRs");
+    problems.add(
+      "endpointPublicAccessCidrs",
+      "is set but endpointPublicAccess is false: enable public access or remove the CIDRs",
+    );
   }
 
   const nodeZones = read.get("nodeAvailabilityZones");
   const nodeAvailabilityZones = nodeZones.length > 0 ? nodeZones : availabilityZones.slice(0, 1);
   nodeZones.forEach((zone, index) => {
     if (!availabilityZones.includes(zone)) {
-      problems.add(`nodeAvailabilityZones[${index}]`, `"${zone}" is not one of availabilityZones (${availabilityZones.join(", ")})`);
+      problems.add(
+        `nodeAvailabilityZones[${index}]`,
+        `"${zone}" is not one of availabilityZones (${availabilityZones.join(", ")})`,
+      );
     }
   });
   const desiredSize = read.get("nodeDesiredSize");
   const minSize = read.get("nodeMinSize");
   const maxSize = read.get("nodeMaxSize");
   if (minSize < 0 || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
-    problems.add("nodeDesiredSize", `node sizes must satisfy 0 <= nodeMinSize (${minSize}) <= nodeDesiredSize (${desiredSize}) <= nodeMaxSize (${maxSize}), with nodeMaxSize >= 1`);
+    problems.add(
+      "nodeDesiredSize",
+      `node sizes must satisfy 0 <= nodeMinSize (${minSize}) <= nodeDesiredSize (${desiredSize}) <= nodeMaxSize (${maxSize}), with nodeMaxSize >= 1`,
+    );
   }
   const volumeSizeGb = read.get("nodeVolumeSizeGb");
   if (volumeSizeGb < 20 || volumeSizeGb > 16384) {
@@ -153,14 +202,20 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   }
   const amiId = read.get("nodeAmiId");
   if (amiId && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
-    problems.add("nodeAmiId", `"${amiId}" is not an AMI ID such as ami-0123456789abcdef0; leave it empty for the EKS-optimised AL2023 AMI`);
+    problems.add(
+      "nodeAmiId",
+      `"${amiId}" is not an AMI ID such as ami-0123456789abcdef0; leave it empty for the EKS-optimised AL2023 AMI`,
+    );
   }
   const labels: Record<string, string> = {};
   read.get("nodeLabels").forEach((entry, index) => {
     const [key, ...rest] = entry.split("=");
     const value = rest.join("=");
     if (!entry.includes("=") || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-      problems.add(`nodeLabels[${index}]`, `"${entry}" must be key=value with a valid Kubernetes label key and value`);
+      problems.add(
+        `nodeLabels[${index}]`,
+        `"${entry}" must be key=value with a valid Kubernetes label key and value`,
+      );
     } else {
       labels[key] = value;
     }
@@ -172,8 +227,17 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     problems.add("tags", "must be a map of tag keys to string values");
   } else {
     for (const [key, value] of Object.entries(rawTags)) {
-      if (typeof value !== "string" || key.length === 0 || key.length > 128 || value.length > 256 || key.toLowerCase().startsWith("aws:")) {
-        problems.add(`tags.${key}`, "tag keys are 1-128 characters not starting with aws:, values strings of at most 256");
+      if (
+        typeof value !== "string" ||
+        key.length === 0 ||
+        key.length > 128 ||
+        value.length > 256 ||
+        key.toLowerCase().startsWith("aws:")
+      ) {
+        problems.add(
+          `tags.${key}`,
+          "tag keys are 1-128 characters not starting with aws:, values strings of at most 256",
+        );
       } else {
         tags[key] = value;
       }
@@ -192,7 +256,8 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
         privateCidrs,
         networks: networkSpecs,
       });
-      for (const problem of subnetLayoutProblems(layout)) problems.add("vpcCidr", `subnet layout: ${problem}; change the explicit CIDRs or vpcCidr`);
+      for (const problem of subnetLayoutProblems(layout))
+        problems.add("vpcCidr", `subnet layout: ${problem}; change the explicit CIDRs or vpcCidr`);
     } catch (error) {
       problems.add("vpcCidr", (error as Error).message);
     }
@@ -220,7 +285,10 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     endpoint: {
       publicAccess: endpointPublicAccess,
       privateAccess: endpointPrivateAccess,
-      publicAccessCidrs: endpointPublicAccess && endpointPublicAccessCidrs.length === 0 ? ["0.0.0.0/0"] : endpointPublicAccessCidrs,
+      publicAccessCidrs:
+        endpointPublicAccess && endpointPublicAccessCidrs.length === 0
+          ? ["0.0.0.0/0"]
+          : endpointPublicAccessCidrs,
     },
     nodeGroup: {
       availabilityZones: nodeAvailabilityZones,

@@ -83,5 +83,7 @@ export function closestSetting(name: string): string | undefined {
   const ranked = Object.keys(SETTINGS)
     .map((candidate) => ({ candidate, score: distance(lower, candidate.toLowerCase()) }))
     .sort((x, y) => x.score - y.score);
-  return ranked[0] && ranked[0].score <= Math.max(2, Math.floor(name.length / 4)) ? ranked[0].candidate : undefined;
+  return ranked[0] && ranked[0].score <= Math.max(2, Math.floor(name.length / 4))
+    ? ranked[0].candidate
+    : undefined;
 }

@@ -36,7 +36,8 @@ export const DEFAULT_NETWORKS = [
 export const SETTINGS = {
   partition: {
     kind: "string",
-    description: "Expected AWS partition of the stack (aws-cn for China); empty means whatever the region's is.",
+    description:
+      "Expected AWS partition of the stack (aws-cn for China); empty means whatever the region's is.",
     default: "",
   },
   clusterName: {
@@ -51,7 +52,8 @@ export const SETTINGS = {
   },
   availabilityZones: {
     kind: "array",
-    description: "At least two AZs of the stack's region; each gets a public, a private and one subnet per Multus network.",
+    description:
+      "At least two AZs of the stack's region; each gets a public, a private and one subnet per Multus network.",
     default: [],
   },
   vpcCidr: {
@@ -61,7 +63,8 @@ export const SETTINGS = {
   },
   subnetPrefixLength: {
     kind: "integer",
-    description: "Prefix length of the subnets the CIDR plan carves out of the VPC (when not given explicitly).",
+    description:
+      "Prefix length of the subnets the CIDR plan carves out of the VPC (when not given explicitly).",
     default: 24,
   },
   publicSubnetCidrs: {
@@ -82,7 +85,8 @@ export const SETTINGS = {
   },
   telecomIngressCidrs: {
     kind: "array",
-    description: "CIDRs allowed to reach the telecom ports (UDP 2123, 2152, 8805; SCTP 3868, 36412); empty means the VPC CIDR.",
+    description:
+      "CIDRs allowed to reach the telecom ports (UDP 2123, 2152, 8805; SCTP 3868, 36412); empty means the VPC CIDR.",
     default: [],
   },
   bastionEnabled: {
@@ -122,7 +126,8 @@ export const SETTINGS = {
   },
   nodeAvailabilityZones: {
     kind: "array",
-    description: "AZs the node group spans (a subset of availabilityZones); empty means the first AZ, as in the blog.",
+    description:
+      "AZs the node group spans (a subset of availabilityZones); empty means the first AZ, as in the blog.",
     default: [],
   },
   nodeInstanceType: {
@@ -145,7 +150,8 @@ export const SETTINGS = {
   },
   nodeAmiId: {
     kind: "string",
-    description: "Explicit worker AMI; empty means the EKS-optimised AL2023 AMI from SSM for kubernetesVersion.",
+    description:
+      "Explicit worker AMI; empty means the EKS-optimised AL2023 AMI from SSM for kubernetesVersion.",
     default: "",
   },
   nodeMaxPods: {

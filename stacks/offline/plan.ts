@@ -1,0 +1,47 @@
+/**
+ * `npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>`: what `pulumi up` would create, computed
+ * offline under Pulumi's mock engine. Needs no Pulumi CLI and no cloud credentials.
+ */
+import { ConfigError } from "../config/problems";
+import { runOffline } from "./engine";
+import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
+import { readStackFile } from "./stack-file";
+
+async function main(argv: string[]): Promise<number> {
+  const target = argv[0] ?? "ningxia";
+  const started = process.hrtime.bigint();
+  const file = readStackFile(target);
+  const run = await runOffline(file);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { settings } = run;
+  console.log(`Offline plan of stack "${file.stack}" (${file.path})`);
+  console.log(
+    `Region ${settings.region.name} (${settings.region.description}), partition ${settings.region.partition}, cluster ${settings.clusterName}, Kubernetes ${settings.kubernetesVersion}`,
+  );
+  console.log("");
+  console.log(renderSubnetLayout(settings));
+  console.log("");
+  console.log(renderResources(run.resources));
+  console.log("");
+  console.log("Outputs");
+  console.log(renderOutputs(run.outputs));
+  console.log("");
+  console.log(`Planned in ${seconds.toFixed(2)} s with no cloud calls.`);
+  return 0;
+}
+
+main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      console.error(
+        "\nFix the settings above in the stack file (or with `pulumi config set`) and run again.",
+      );
+    } else {
+      console.error(error instanceof Error ? error.message : error);
+    }
+    process.exit(1);
+  });

@@ -1,0 +1,64 @@
+/**
+ * Composes the components for one stack: settings → VPC → cluster → (node group, Multus networks).
+ * Returns the stack outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn, servicePrincipal } from "../components/model/partition";
+import { MultusVpc } from "../components/vpc";
+import { createCluster } from "./cluster";
+import { StackSettings } from "./config";
+
+/** AL2023 for the bastion, resolved by EC2 at launch from the public SSM parameter. */
+const BASTION_IMAGE = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+export function buildStack(settings: StackSettings): Record<string, unknown> {
+  const baseTags = { "multus-eks/stack": settings.stack, ...settings.tags };
+  const vpc = new MultusVpc(settings.clusterName, {
+    layout: settings.layout,
+    availabilityZones: settings.availabilityZones,
+    clusterName: settings.clusterName,
+    telecomIngressCidrs: settings.telecomIngressCidrs,
+    tags: baseTags,
+    ...(settings.bastion.enabled
+      ? {
+          bastion: {
+            instanceType: settings.bastion.instanceType,
+            imageId: BASTION_IMAGE,
+            ...(settings.bastion.keyName ? { keyName: settings.bastion.keyName } : {}),
+            sshCidrs: settings.bastion.sshCidrs,
+            ec2ServicePrincipal: servicePrincipal(settings.region, "ec2"),
+            ssmManagedPolicyArn: managedPolicyArn(settings.region, "AmazonSSMManagedInstanceCore"),
+          },
+        }
+      : {}),
+  });
+
+  const cluster = createCluster(settings, vpc);
+
+  const zones = settings.availabilityZones;
+  const byZone = (ids: pulumi.Output<string>[]): Record<string, pulumi.Output<string>> =>
+    Object.fromEntries(zones.map((zone, index) => [zone, ids[index]]));
+  return {
+    region: settings.region.name,
+    partition: settings.region.partition,
+    vpcId: vpc.vpcId,
+    subnetIds: {
+      public: byZone(vpc.publicSubnetIds),
+      private: byZone(vpc.privateSubnetIds),
+      multus: vpc.multusSubnetIds,
+    },
+    subnetCidrs: settings.layout.subnets.map((subnet) => ({
+      role: subnet.role,
+      network: subnet.network ?? null,
+      availabilityZone: subnet.availabilityZone,
+      cidr: subnet.cidr,
+    })),
+    securityGroupIds: {
+      multus: vpc.multusSecurityGroupId,
+      cluster: cluster.clusterSecurityGroupId,
+    },
+    bastionInstanceId: vpc.bastionInstanceId ?? null,
+    clusterName: cluster.clusterName,
+    kubeconfig: pulumi.secret(cluster.kubeconfigJson),
+  };
+}
