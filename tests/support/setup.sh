@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond node_modules, on a fresh machine and idempotently:
+# the real CNI plugins (Debian's containernetworking-plugins) and the tools for network namespaces.
+# The moto server's Python virtualenv is created by tests/support/moto.ts on first use.
+set -euo pipefail
+
+missing=()
+[ -x /usr/lib/cni/host-local ] || missing+=(containernetworking-plugins)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: need ${missing[*]}; run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
