@@ -63,7 +63,9 @@ function nameTable(networks: readonly MultusNetworkInterface[]): string {
   const entries = [...networks]
     .sort((a, b) => a.deviceIndex - b.deviceIndex)
     .map((n) => `  [${n.deviceIndex}]="${n.interfaceName}" # ${n.name.replace(/[^\w.-]/g, "_")}`);
-  return entries.length === 0 ? "declare -A NAME_BY_DEVICE_INDEX=()" : `declare -A NAME_BY_DEVICE_INDEX=(\n${entries.join("\n")}\n)`;
+  return entries.length === 0
+    ? "declare -A NAME_BY_DEVICE_INDEX=()"
+    : `declare -A NAME_BY_DEVICE_INDEX=(\n${entries.join("\n")}\n)`;
 }
 
 /** The per-interface setup script, written on the node to SETUP_SCRIPT_PATH. */
@@ -143,6 +145,9 @@ imds_get_with_retries() {
       return 0
     fi
     if ((attempt < tries)); then
+      if ((attempt == 1)); then
+        log "waiting for IMDS $1 (HTTP $imds_status): up to $tries tries, $RETRY_DELAY s apart"
+      fi
       sleep "$RETRY_DELAY"
     fi
   done
@@ -256,10 +261,11 @@ configure_link() {
 
 # Handles link $1; $2 = tries for its device number (many for a hot-plug, one in a scan).
 handle_link() {
-  local link="$1" tries="$2" mac device_index network_card
+  local link="$1" tries="$2" mac device_index
   if [[ ! -r "$SYSFS_NET/$link/address" ]]; then
-    log "no such link: $link"
-    return 1
+    # Detached again, or already renamed by a scan that ran first: nothing left to do.
+    log "no link named $link (gone or already renamed); nothing to do"
+    return 0
   fi
   mac="$(<"$SYSFS_NET/$link/address")"
   mac="\${mac,,}"
@@ -282,7 +288,12 @@ handle_link() {
   fi
   acquire_lock || return 1
   local status=0
-  configure_link "$link" "$mac" "$device_index" || status=$?
+  # Another instance may have renamed it while this one waited for IMDS or the lock.
+  if [[ "$(cat "$SYSFS_NET/$link/address" 2>/dev/null)" != "$mac" ]]; then
+    log "$link changed while waiting (renamed or detached); nothing to do"
+  else
+    configure_link "$link" "$mac" "$device_index" || status=$?
+  fi
   release_lock
   trap - EXIT
   return "$status"

@@ -99,39 +99,67 @@ function parseNetwork(value: Json, field: string): MultusNetworkConfig {
   }
   const subnets = value.subnetIdsByAz;
   if (!isRecord(subnets) || Object.keys(subnets).length === 0) {
-    throw new LambdaConfigError(`${field}.subnetIdsByAz`, 'must map at least one AZ to a subnet ID, e.g. {"cn-northwest-1a": "subnet-0abc..."}');
+    throw new LambdaConfigError(
+      `${field}.subnetIdsByAz`,
+      'must map at least one AZ to a subnet ID, e.g. {"cn-northwest-1a": "subnet-0abc..."}',
+    );
   }
   const subnetIdsByAz: Record<string, string> = {};
   for (const [az, subnetId] of Object.entries(subnets)) {
     if (!AZ_NAME.test(az)) {
-      throw new LambdaConfigError(`${field}.subnetIdsByAz`, `has key ${describe(az)}, which is not an availability zone name such as cn-northwest-1a`);
+      throw new LambdaConfigError(
+        `${field}.subnetIdsByAz`,
+        `has key ${describe(az)}, which is not an availability zone name such as cn-northwest-1a`,
+      );
     }
     if (typeof subnetId !== "string" || !SUBNET_ID.test(subnetId)) {
-      throw new LambdaConfigError(`${field}.subnetIdsByAz.${az}`, `must be a subnet ID such as subnet-0123abcd (got ${describe(subnetId)})`);
+      throw new LambdaConfigError(
+        `${field}.subnetIdsByAz.${az}`,
+        `must be a subnet ID such as subnet-0123abcd (got ${describe(subnetId)})`,
+      );
     }
     subnetIdsByAz[az] = subnetId;
   }
   const groups = value.securityGroupIds;
   if (!Array.isArray(groups) || groups.length === 0 || groups.length > MAX_SECURITY_GROUPS_PER_ENI) {
-    throw new LambdaConfigError(`${field}.securityGroupIds`, `must list 1 to ${MAX_SECURITY_GROUPS_PER_ENI} security group IDs`);
+    throw new LambdaConfigError(
+      `${field}.securityGroupIds`,
+      `must list 1 to ${MAX_SECURITY_GROUPS_PER_ENI} security group IDs`,
+    );
   }
   groups.forEach((group, i) => {
     if (typeof group !== "string" || !SECURITY_GROUP_ID.test(group)) {
-      throw new LambdaConfigError(`${field}.securityGroupIds[${i}]`, `must be a security group ID such as sg-0123abcd (got ${describe(group)})`);
+      throw new LambdaConfigError(
+        `${field}.securityGroupIds[${i}]`,
+        `must be a security group ID such as sg-0123abcd (got ${describe(group)})`,
+      );
     }
   });
   if (typeof value.prefixDelegation !== "boolean") {
-    throw new LambdaConfigError(`${field}.prefixDelegation`, `must be true or false (got ${describe(value.prefixDelegation)})`);
+    throw new LambdaConfigError(
+      `${field}.prefixDelegation`,
+      `must be true or false (got ${describe(value.prefixDelegation)})`,
+    );
   }
-  return { name, deviceIndex, subnetIdsByAz, securityGroupIds: [...(groups as string[])], prefixDelegation: value.prefixDelegation };
+  return {
+    name,
+    deviceIndex,
+    subnetIdsByAz,
+    securityGroupIds: [...(groups as string[])],
+    prefixDelegation: value.prefixDelegation,
+  };
 }
 
 function parseTags(value: Json): Record<string, string> {
   if (value === undefined) return {};
-  if (!isRecord(value)) throw new LambdaConfigError("tags", "must be an object of string keys to string values");
+  if (!isRecord(value))
+    throw new LambdaConfigError("tags", "must be an object of string keys to string values");
   const entries = Object.entries(value);
   if (entries.length > MAX_EXTRA_TAGS) {
-    throw new LambdaConfigError("tags", `has ${entries.length} entries; EC2 allows ${MAX_EXTRA_TAGS} besides the Lambda's own`);
+    throw new LambdaConfigError(
+      "tags",
+      `has ${entries.length} entries; EC2 allows ${MAX_EXTRA_TAGS} besides the Lambda's own`,
+    );
   }
   const tags: Record<string, string> = {};
   for (const [key, tagValue] of entries) {
@@ -165,7 +193,10 @@ function requireUnique(networks: MultusNetworkConfig[], key: "name" | "deviceInd
   networks.forEach((network, i) => {
     const earlier = seen.get(network[key]);
     if (earlier !== undefined) {
-      throw new LambdaConfigError(`networks[${i}].${key}`, `repeats networks[${earlier}].${key} (${describe(network[key])}); each network needs its own`);
+      throw new LambdaConfigError(
+        `networks[${i}].${key}`,
+        `repeats networks[${earlier}].${key} (${describe(network[key])}); each network needs its own`,
+      );
     }
     seen.set(network[key], i);
   });
@@ -174,7 +205,10 @@ function requireUnique(networks: MultusNetworkConfig[], key: "name" | "deviceInd
 /** Validates a configuration document; every error names the field at fault. */
 export function parseLambdaConfig(text: string | undefined): LambdaConfig {
   if (text === undefined || text.trim().length === 0) {
-    throw new LambdaConfigError("(the variable itself)", "is not set; the node group component must set it to the encoded configuration");
+    throw new LambdaConfigError(
+      "(the variable itself)",
+      "is not set; the node group component must set it to the encoded configuration",
+    );
   }
   let document: Json;
   try {
@@ -190,7 +224,12 @@ export function parseLambdaConfig(text: string | undefined): LambdaConfig {
   const networks = document.networks.map((network, i) => parseNetwork(network, `networks[${i}]`));
   requireUnique(networks, "name");
   requireUnique(networks, "deviceIndex");
-  return { clusterName, networks, tags: parseTags(document.tags), sweepGraceMinutes: parseGraceMinutes(document.sweepGraceMinutes) };
+  return {
+    clusterName,
+    networks,
+    tags: parseTags(document.tags),
+    sweepGraceMinutes: parseGraceMinutes(document.sweepGraceMinutes),
+  };
 }
 
 /** Serialises (and validates, so a bad setting fails at preview, not in the Lambda) a configuration. */

@@ -8,7 +8,8 @@ missing=()
 [ -x /usr/lib/cni/host-local ] || missing+=(containernetworking-plugins)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
-command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -105,11 +105,13 @@ export function eniPrefixIpamInstallScript(binDirectory: string = NODE_CNI_BIN_D
   }
   const target = `${binDirectory}/${ENI_PREFIX_IPAM_PLUGIN}`;
   const encoded = Buffer.from(eniPrefixIpamPluginSource, "utf8").toString("base64");
+  // Base64 lines never equal the marker, so the here-document cannot end early.
+  const marker = "MULTUS_ENI_PREFIX_B64";
   return [
     `mkdir -p '${binDirectory}'`,
-    `base64 -d > '${target}.tmp' <<'${ENI_PREFIX_IPAM_PLUGIN.toUpperCase().replace(/-/g, "_")}_B64'`,
+    `base64 -d > '${target}.tmp' <<'${marker}'`,
     ...(encoded.match(/.{1,76}/g) ?? []),
-    `${ENI_PREFIX_IPAM_PLUGIN.toUpperCase().replace(/-/g, "_")}_B64`,
+    marker,
     `chmod 0755 '${target}.tmp'`,
     `mv -f '${target}.tmp' '${target}'`,
     "",

@@ -245,7 +245,9 @@ def host_local_ranges(eni, device_index):
         subnet = ipaddress.IPv4Network(eni["subnet"])
         prefixes = [ipaddress.IPv4Network(p) for p in eni["prefixes"]]
     except ValueError as err:
-        raise CniError(CODE_INVALID_CONFIG, f"instance metadata of the ENI at device index {device_index} is malformed", str(err))
+        raise CniError(
+            CODE_INVALID_CONFIG, f"instance metadata of the ENI at device index {device_index} is malformed", str(err)
+        )
     router = subnet.network_address + 1
     ranges = []
     for prefix in prefixes:
@@ -325,7 +327,7 @@ def run_host_local(config):
 def save_ranges(settings, ranges):
     os.makedirs(settings["data_dir"], exist_ok=True)
     path = os.path.join(settings["data_dir"], RANGE_CACHE_FILE)
-    temporary = path + ".tmp"
+    temporary = f"{path}.{os.getpid()}.tmp"  # concurrent ADDs must not share one
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(ranges, handle)
     os.replace(temporary, path)

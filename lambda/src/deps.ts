@@ -1,0 +1,18 @@
+/**
+ * What the Lambda's logic runs with. Tests and benchmarks inject their own clients (pointed at an
+ * emulator or a fault-injecting proxy, with recording middleware) and clock; the deployed Lambda
+ * builds them from its environment (see handler.ts).
+ */
+
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { LambdaConfig } from "./config";
+
+export interface LambdaDeps {
+  config: LambdaConfig;
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+  logger: Logger;
+  now: () => Date;
+}

@@ -1,0 +1,318 @@
+/**
+ * The multus-eni-prefix IPAM plugin run for real as a CNI plugin: python3 plugin, real
+ * host-local from the Debian CNI plugins, a fake IMDSv2 on 127.0.0.1, pod namespaces made here.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import {
+  eniPrefixIpamConfig,
+  eniPrefixIpamPluginSource,
+  type EniPrefixIpamOptions,
+} from "../../components/networks/ipam";
+import { cniError, cniResult, runCni, type CniCommand, type CniResult } from "./cni";
+import {
+  eniMetadataTree,
+  startFakeImds,
+  type EniMetadata,
+  type FakeImds,
+  type FakeImdsOptions,
+} from "../support/fake-imds";
+import { CNI_PLUGIN_DIRECTORY, Namespaces } from "./netns";
+import {
+  addressesOfPrefix,
+  addressOnly,
+  installPlugin,
+  removeDirectory,
+  requireHostLocal,
+  reservedAddresses,
+  type InstalledPlugin,
+} from "./support";
+
+const PRIMARY_ENI: EniMetadata = {
+  mac: "02:00:00:00:00:01",
+  deviceNumber: 0,
+  subnetIpv4CidrBlock: "10.0.2.0/24",
+};
+const MULTUS_ENI: EniMetadata = {
+  mac: "02:00:00:00:00:02",
+  deviceNumber: 1,
+  subnetIpv4CidrBlock: "10.0.4.0/24",
+  ipv4Prefix: ["10.0.4.32/28"],
+};
+
+describe("multus-eni-prefix IPAM plugin (real CNI invocation)", function () {
+  let installed: InstalledPlugin;
+  const namespaces = new Namespaces();
+  const servers: FakeImds[] = [];
+  let podNetns: string;
+  let caseNumber = 0;
+
+  before(function () {
+    requireHostLocal(this);
+    installed = installPlugin();
+    podNetns = namespaces.path(namespaces.add("ipampod"));
+  });
+
+  after(async function () {
+    // Some tests stop their IMDS on purpose: a second close may fail.
+    await Promise.all(servers.splice(0).map((server) => server.close().catch(() => undefined)));
+    namespaces.removeAll();
+    removeDirectory(installed?.workDirectory);
+  });
+
+  /** A fresh "node": its own fake IMDS and its own state directory. */
+  async function node(
+    enis: EniMetadata[],
+    options: Partial<EniPrefixIpamOptions> = {},
+    imdsOptions: Omit<FakeImdsOptions, "tree"> = {},
+  ) {
+    const imds = await startFakeImds({ tree: eniMetadataTree(enis), ...imdsOptions });
+    servers.push(imds);
+    const endpoint = imds.endpoint;
+    caseNumber += 1;
+    const stateDirectory = path.join(installed.workDirectory, `state-${caseNumber}`);
+    const ipam = eniPrefixIpamConfig({ deviceIndex: 1, stateDirectory, imdsEndpoint: endpoint, ...options });
+    const invoke = (
+      command: CniCommand,
+      containerId: string,
+      extra: object = {},
+      networkName = "multus-1",
+    ) => ({
+      plugin: installed.plugin,
+      command,
+      config: { cniVersion: "1.0.0", name: networkName, type: "macvlan", ipam, ...extra },
+      containerId,
+      netns: podNetns,
+      ifname: "net1",
+      cniPath: [CNI_PLUGIN_DIRECTORY],
+    });
+    return { imds, endpoint, stateDirectory, invoke };
+  }
+
+  function ipv4Of(result: CniResult): { address: string; gateway?: string } {
+    assert.ok(result.ips && result.ips.length === 1, `expected one address, got ${JSON.stringify(result)}`);
+    return result.ips[0];
+  }
+
+  it("ADD hands out an address of the ENI's /28 with the subnet's mask and VPC router as gateway", async function () {
+    const { imds, invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const result = await cniResult(invoke("ADD", "pod-a"));
+    assert.equal(result.cniVersion, "1.0.0");
+    const { address, gateway } = ipv4Of(result);
+    assert.match(address, /\/24$/);
+    assert.ok(
+      addressesOfPrefix("10.0.4.32/28").includes(addressOnly(address)),
+      `${address} outside 10.0.4.32/28`,
+    );
+    assert.equal(gateway, "10.0.4.1");
+    assert.ok(
+      imds.requests.some((request) => request.method === "PUT" && request.path === "/latest/api/token"),
+      "IMDSv2 session token was not requested",
+    );
+  });
+
+  it("keeps the caller's cniVersion (0.4.0 result format)", async function () {
+    const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const request = invoke("ADD", "pod-v04");
+    const result = await cniResult({ ...request, config: { ...request.config, cniVersion: "0.4.0" } });
+    assert.equal(result.cniVersion, "0.4.0");
+    assert.equal(ipv4Of(result).gateway, "10.0.4.1");
+  });
+
+  it("DEL releases the address (state file gone), is idempotent, and needs no IMDS", async function () {
+    const { imds, stateDirectory, invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const first = addressOnly(ipv4Of(await cniResult(invoke("ADD", "pod-a"))).address);
+    const second = addressOnly(ipv4Of(await cniResult(invoke("ADD", "pod-b"))).address);
+    assert.deepEqual(reservedAddresses(stateDirectory), [first, second].sort());
+
+    await cniResult(invoke("DEL", "pod-a"));
+    assert.deepEqual(reservedAddresses(stateDirectory), [second]);
+    await cniResult(invoke("DEL", "pod-a"));
+
+    await imds.close();
+    await cniResult(invoke("DEL", "pod-b"));
+    assert.deepEqual(reservedAddresses(stateDirectory), []);
+  });
+
+  it("DEL of a container that never had an address, on a fresh node, succeeds", async function () {
+    const { stateDirectory, invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    await cniResult(invoke("DEL", "never-added"));
+    assert.deepEqual(reservedAddresses(stateDirectory), []);
+  });
+
+  it("CHECK passes for a live attachment and fails once it is gone or its prefix moved", async function () {
+    const { imds, invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const added = await cniResult(invoke("ADD", "pod-a"));
+    await cniResult(invoke("CHECK", "pod-a", { prevResult: added }));
+
+    const unknown = await cniError(invoke("CHECK", "pod-unknown", { prevResult: added }));
+    assert.match(unknown.msg, /Failed to find address/);
+
+    imds.setTree(eniMetadataTree([PRIMARY_ENI, { ...MULTUS_ENI, ipv4Prefix: ["10.0.4.64/28"] }]));
+    const moved = await cniError(invoke("CHECK", "pod-a", { prevResult: added }));
+    assert.equal(moved.code, 104);
+    assert.match(moved.msg, /no longer inside the prefix .*10\.0\.4\.64\/28/);
+
+    await cniResult(invoke("DEL", "pod-a"));
+    const deleted = await cniError(invoke("CHECK", "pod-a", { prevResult: added }));
+    assert.match(deleted.msg, /Failed to find address/);
+  });
+
+  it("two nodes with different prefixes hand out disjoint addresses", async function () {
+    const nodeA = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const nodeB = await node([
+      { ...PRIMARY_ENI, mac: "02:00:00:00:01:01" },
+      { ...MULTUS_ENI, mac: "02:00:00:00:01:02", ipv4Prefix: ["10.0.4.48/28"] },
+    ]);
+    const fromA: string[] = [];
+    const fromB: string[] = [];
+    for (let pod = 0; pod < 4; pod += 1) {
+      fromA.push(addressOnly(ipv4Of(await cniResult(nodeA.invoke("ADD", `pod-${pod}`))).address));
+      fromB.push(addressOnly(ipv4Of(await cniResult(nodeB.invoke("ADD", `pod-${pod}`))).address));
+    }
+    assert.ok(
+      fromA.every((address) => addressesOfPrefix("10.0.4.32/28").includes(address)),
+      fromA.join(),
+    );
+    assert.ok(
+      fromB.every((address) => addressesOfPrefix("10.0.4.48/28").includes(address)),
+      fromB.join(),
+    );
+    assert.equal(new Set([...fromA, ...fromB]).size, 8);
+  });
+
+  it("two networks on the same ENI share one pool (no duplicate address)", async function () {
+    const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const one = ipv4Of(await cniResult(invoke("ADD", "pod-a", {}, "multus-1"))).address;
+    const other = ipv4Of(await cniResult(invoke("ADD", "pod-b", {}, "multus-1-other-name"))).address;
+    assert.notEqual(one, other);
+  });
+
+  it("all 16 addresses of the /28 are used, the 17th ADD names the exhausted prefix, a DEL frees one", async function () {
+    const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const handedOut: string[] = [];
+    for (let pod = 0; pod < 16; pod += 1) {
+      handedOut.push(addressOnly(ipv4Of(await cniResult(invoke("ADD", `pod-${pod}`))).address));
+    }
+    assert.deepEqual([...handedOut].sort(), addressesOfPrefix("10.0.4.32/28").sort());
+
+    const exhausted = await cniError(invoke("ADD", "pod-16"));
+    assert.equal(exhausted.code, 103);
+    assert.equal(exhausted.cniVersion, "1.0.0");
+    assert.match(exhausted.msg, /prefix 10\.0\.4\.32\/28 of the ENI at device index 1 \(network multus-1\)/);
+    assert.match(exhausted.msg, /no free address/);
+
+    await cniResult(invoke("DEL", "pod-7"));
+    const reused = addressOnly(ipv4Of(await cniResult(invoke("ADD", "pod-16"))).address);
+    assert.equal(reused, handedOut[7]);
+  });
+
+  it("an ENI with two prefixes offers both", async function () {
+    const { invoke } = await node([
+      PRIMARY_ENI,
+      { ...MULTUS_ENI, ipv4Prefix: ["10.0.4.32/28", "10.0.4.96/28"] },
+    ]);
+    const handedOut: string[] = [];
+    for (let pod = 0; pod < 17; pod += 1) {
+      handedOut.push(addressOnly(ipv4Of(await cniResult(invoke("ADD", `pod-${pod}`))).address));
+    }
+    assert.equal(new Set(handedOut).size, 17);
+    assert.ok(handedOut.some((address) => addressesOfPrefix("10.0.4.96/28").includes(address)));
+  });
+
+  it("waits for a hot-plugged ENI whose keys appear in IMDS a moment late", async function () {
+    const eniPath = `network/interfaces/macs/${MULTUS_ENI.mac}`;
+    const { imds, invoke } = await node(
+      [PRIMARY_ENI, MULTUS_ENI],
+      {},
+      {
+        hiddenForFirstRequests: { [`${eniPath}/device-number`]: 1, [`${eniPath}/ipv4-prefix`]: 1 },
+      },
+    );
+    const { address } = ipv4Of(await cniResult(invoke("ADD", "pod-a")));
+    assert.ok(addressesOfPrefix("10.0.4.32/28").includes(addressOnly(address)));
+    assert.equal(imds.getCount(`${eniPath}/device-number`), 3);
+  });
+
+  describe("clear errors", function () {
+    it("no ENI at the device index", async function () {
+      const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI], { deviceIndex: 2 });
+      const error = await cniError(invoke("ADD", "pod-a"));
+      assert.equal(error.code, 101);
+      assert.match(error.msg, /no ENI is attached at device index 2/);
+      assert.match(error.details ?? "", /02:00:00:00:00:02/);
+    });
+
+    it("an ENI on another network card does not count", async function () {
+      const { invoke } = await node([PRIMARY_ENI, { ...MULTUS_ENI, networkCard: 1 }]);
+      assert.equal((await cniError(invoke("ADD", "pod-a"))).code, 101);
+    });
+
+    it("ENI without a prefix (IMDS answers 404)", async function () {
+      const { invoke } = await node([PRIMARY_ENI, { ...MULTUS_ENI, ipv4Prefix: undefined }]);
+      const error = await cniError(invoke("ADD", "pod-a"));
+      assert.equal(error.code, 102);
+      assert.match(error.msg, /device index 1 .* has no IPv4 prefix/);
+      assert.match(error.details ?? "", /ENI-attach Lambda gives eni-prefix networks a \/28/);
+    });
+
+    it("IMDS unreachable", async function () {
+      const { imds, invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+      await imds.close();
+      const error = await cniError(invoke("ADD", "pod-a"));
+      assert.equal(error.code, 11);
+      assert.match(error.msg, /instance metadata \(IMDS\) at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
+    });
+
+    it("IMDS refuses a session token", async function () {
+      const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI], {}, { tokenRefusalStatus: 403 });
+      const error = await cniError(invoke("ADD", "pod-a"));
+      assert.equal(error.code, 11);
+      assert.match(error.msg, /refused an IMDSv2 session token/);
+    });
+
+    it("bad deviceIndex in the network config", async function () {
+      const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+      const request = invoke("ADD", "pod-a");
+      const config = request.config as { ipam: object };
+      const error = await cniError({
+        ...request,
+        config: { ...config, ipam: { ...config.ipam, deviceIndex: "1" } },
+      });
+      assert.equal(error.code, 7);
+      assert.match(error.msg, /ipam\.deviceIndex/);
+    });
+
+    it("host-local missing from CNI_PATH", async function () {
+      const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+      const error = await cniError({ ...invoke("ADD", "pod-a"), cniPath: [installed.binDirectory] });
+      assert.equal(error.code, 4);
+      assert.match(error.msg, /host-local/);
+    });
+
+    it("unsupported cniVersion", async function () {
+      const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+      const request = invoke("ADD", "pod-a");
+      const error = await cniError({ ...request, config: { ...request.config, cniVersion: "9.9.9" } });
+      assert.equal(error.code, 1);
+    });
+  });
+
+  it("VERSION lists the supported spec versions", async function () {
+    const outcome = await runCni({
+      plugin: installed.plugin,
+      command: "VERSION",
+      config: { cniVersion: "1.0.0" },
+      cniPath: [CNI_PLUGIN_DIRECTORY],
+    });
+    assert.equal(outcome.exitCode, 0);
+    const version = JSON.parse(outcome.stdout) as { supportedVersions: string[] };
+    assert.deepEqual(version.supportedVersions, ["0.3.0", "0.3.1", "0.4.0", "1.0.0"]);
+  });
+
+  it("the installed plugin is the module's source, executable", function () {
+    assert.equal(fs.readFileSync(installed.plugin, "utf8"), eniPrefixIpamPluginSource);
+    assert.equal(fs.statSync(installed.plugin).mode & 0o777, 0o755);
+  });
+});
