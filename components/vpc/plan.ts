@@ -98,28 +98,42 @@ export function describeSubnet(subnet: PlannedSubnet): string {
   return `${what} in ${subnet.availabilityZone} (${subnet.cidr})`;
 }
 
+export interface SubnetLayoutIssue {
+  /** The subnet at fault; for an overlap, the later of the two in layout order. */
+  readonly subnet: PlannedSubnet;
+  readonly message: string;
+}
+
 /** Everything wrong with a layout: prefix bounds, containment in the VPC, overlaps. */
-export function subnetLayoutProblems(layout: SubnetLayout): string[] {
-  const problems: string[] = [];
+export function subnetLayoutIssues(layout: SubnetLayout): SubnetLayoutIssue[] {
+  const issues: SubnetLayoutIssue[] = [];
   for (const subnet of layout.subnets) {
     const length = prefixLength(subnet.cidr);
     if (length < MIN_PREFIX || length > MAX_PREFIX) {
-      problems.push(
-        `${describeSubnet(subnet)} is a /${length}: AWS subnets are /${MIN_PREFIX} to /${MAX_PREFIX}`,
-      );
+      issues.push({
+        subnet,
+        message: `${describeSubnet(subnet)} is a /${length}: AWS subnets are /${MIN_PREFIX} to /${MAX_PREFIX}`,
+      });
     }
     if (!cidrContains(layout.vpcCidr, subnet.cidr)) {
-      problems.push(`${describeSubnet(subnet)} is not inside the VPC ${layout.vpcCidr}`);
+      issues.push({ subnet, message: `${describeSubnet(subnet)} is not inside the VPC ${layout.vpcCidr}` });
     }
   }
   layout.subnets.forEach((subnet, index) => {
     for (const other of layout.subnets.slice(index + 1)) {
       if (cidrsOverlap(subnet.cidr, other.cidr)) {
-        problems.push(`${describeSubnet(subnet)} overlaps ${describeSubnet(other)}`);
+        issues.push({
+          subnet: other,
+          message: `${describeSubnet(other)} overlaps ${describeSubnet(subnet)}`,
+        });
       }
     }
   });
-  return problems;
+  return issues;
+}
+
+export function subnetLayoutProblems(layout: SubnetLayout): string[] {
+  return subnetLayoutIssues(layout).map((issue) => issue.message);
 }
 
 export function subnetsOf(layout: SubnetLayout, role: SubnetRole, network?: string): PlannedSubnet[] {

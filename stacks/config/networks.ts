@@ -70,13 +70,15 @@ export function readNetworkSpecs(
     problems.add("networks", "must be a non-empty list of Multus networks, each at least {name: ...}");
     return [];
   }
+  // Keep each spec's position in the config list: invalid entries are dropped, and the problems
+  // below must still name the entry the user wrote.
   const specs = value.flatMap((entry, index) => {
     const spec = readNetworkSpec(entry, index, availabilityZoneCount, problems);
-    return spec ? [spec] : [];
+    return spec ? [{ spec, index }] : [];
   });
   const unique = (field: "name" | "deviceIndex" | "interfaceName", fix: string): void => {
     const seen = new Map<unknown, number>();
-    specs.forEach((spec, index) => {
+    specs.forEach(({ spec, index }) => {
       const earlier = seen.get(spec[field]);
       if (earlier !== undefined) {
         problems.add(
@@ -91,7 +93,7 @@ export function readNetworkSpecs(
   unique("name", "give every network its own name");
   unique("deviceIndex", "give every network its own ENI device index");
   unique("interfaceName", "give every network its own node interface name");
-  return specs;
+  return specs.map(({ spec }) => spec);
 }
 
 function readNetworkSpec(
@@ -243,11 +245,15 @@ export function resolveNetworks(
       }
       return offsetOf(firstCidr, value);
     };
+    // Addresses are read against the first subnet once, so a bad one is reported once, not per AZ.
+    const startOffset = spec.rangeStart === undefined ? undefined : toOffset(spec.rangeStart, "rangeStart");
+    const endOffset = spec.rangeEnd === undefined ? undefined : toOffset(spec.rangeEnd, "rangeEnd");
+    const gatewayOffset = toOffset(spec.gateway, "gateway");
     const subnets = cidrs.map((planned): MultusSubnet => {
       const usable = awsUsableOffsets(planned.cidr);
-      const start = spec.rangeStart === undefined ? usable.first : toOffset(spec.rangeStart, "rangeStart");
-      const end = spec.rangeEnd === undefined ? usable.last : toOffset(spec.rangeEnd, "rangeEnd");
-      const gateway = toOffset(spec.gateway, "gateway");
+      const start = spec.rangeStart === undefined ? usable.first : startOffset;
+      const end = spec.rangeEnd === undefined ? usable.last : endOffset;
+      const gateway = gatewayOffset;
       const size = blockSize(planned.cidr);
       if (spec.ipam === "host-local" && start !== undefined && end !== undefined) {
         if (start < usable.first || end > usable.last || start > end) {

@@ -6,11 +6,13 @@ import { cidrProblem, prefixLength } from "../../components/model/cidr";
 import {
   MAX_PREFIX,
   MIN_PREFIX,
+  PlannedSubnet,
   planSubnetLayout,
-  subnetLayoutProblems,
+  subnetLayoutIssues,
   SubnetLayout,
 } from "../../components/vpc/plan";
 import { findRegion, REGIONS } from "../regions";
+import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
 import { Problems } from "./problems";
 import { RawConfig, SettingReader, closestSetting } from "./reader";
@@ -256,13 +258,32 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
         privateCidrs,
         networks: networkSpecs,
       });
-      for (const problem of subnetLayoutProblems(layout))
-        problems.add("vpcCidr", `subnet layout: ${problem}; change the explicit CIDRs or vpcCidr`);
+      // An explicit CIDR is the user's choice, so its setting is the one to name; planned subnets
+      // never clash, so a clash with one of them means vpcCidr itself is the problem.
+      const settingOf = (subnet: PlannedSubnet): string => {
+        const zone = availabilityZones.indexOf(subnet.availabilityZone);
+        if (subnet.source === "planned") return "vpcCidr";
+        if (subnet.role === "public") return `publicSubnetCidrs[${zone}]`;
+        if (subnet.role === "private") return `privateSubnetCidrs[${zone}]`;
+        return `networks[${networkSpecs.findIndex((spec) => spec.name === subnet.network)}].cidrs[${zone}]`;
+      };
+      for (const issue of subnetLayoutIssues(layout))
+        problems.add(
+          settingOf(issue.subnet),
+          `subnet layout: ${issue.message}; change the explicit CIDRs or vpcCidr`,
+        );
     } catch (error) {
       problems.add("vpcCidr", (error as Error).message);
     }
   }
   const networks = layout ? resolveNetworks(networkSpecs, layout, problems) : [];
+  const multus = readMultusSettings(read, problems, { region, networks, nodeZones: nodeAvailabilityZones });
+
+  // Read before throwIfAny: a value of the wrong kind is a problem that must be reported too.
+  const bastionEnabled = read.get("bastionEnabled");
+  const bastionInstanceType = read.get("bastionInstanceType");
+  const nodeInstanceType = read.get("nodeInstanceType");
+  const nodeKeyName = read.get("nodeKeyName");
 
   problems.throwIfAny();
   return {
@@ -277,8 +298,8 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     networks,
     telecomIngressCidrs: telecomIngressCidrs.length > 0 ? telecomIngressCidrs : [vpcCidr],
     bastion: {
-      enabled: read.get("bastionEnabled"),
-      instanceType: read.get("bastionInstanceType"),
+      enabled: bastionEnabled,
+      instanceType: bastionInstanceType,
       ...(bastionKeyName ? { keyName: bastionKeyName } : {}),
       sshCidrs: bastionSshCidrs,
     },
@@ -292,16 +313,17 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     },
     nodeGroup: {
       availabilityZones: nodeAvailabilityZones,
-      instanceType: read.get("nodeInstanceType"),
+      instanceType: nodeInstanceType,
       desiredSize,
       minSize,
       maxSize,
       volumeSizeGb,
-      ...(read.get("nodeKeyName") ? { keyName: read.get("nodeKeyName") } : {}),
+      ...(nodeKeyName ? { keyName: nodeKeyName } : {}),
       ...(amiId ? { amiId } : {}),
       maxPods,
       labels,
     },
     tags,
+    multus,
   };
 }

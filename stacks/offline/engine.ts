@@ -2,6 +2,7 @@
  * Runs the stack program under Pulumi's mock engine, with no cloud and no credentials, and records
  * every resource it declares (type, name, parent, inputs) and the stack outputs.
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { arn } from "../../components/model/partition";
 import { parseSettings } from "../config/parse";
@@ -12,6 +13,8 @@ import { buildStack } from "../program";
 import { StackFile } from "./stack-file";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
+/** A PEM-shaped stand-in for the cluster CA: node user data checks the shape, never the key. */
+export const MOCK_CA_PEM = "-----BEGIN CERTIFICATE-----\nbW9jay1jYQ==\n-----END CERTIFICATE-----\n";
 
 export interface RecordedResource {
   readonly type: string;
@@ -20,6 +23,25 @@ export interface RecordedResource {
   readonly parent?: string;
   readonly inputs: Record<string, unknown>;
   readonly custom: boolean;
+  /** Provider reference (`urn::id`) when the resource names an explicit provider. */
+  readonly provider?: string;
+  /** What the Pulumi engine would hand a policy pack about the resource (read by the policy gate). */
+  readonly engine?: EngineView;
+}
+
+/** URNs and dependencies, as the engine records them for policy packs. */
+export interface EngineView {
+  urn?: string;
+  parentUrn?: string;
+  /** URNs of every resource the inputs depend on. */
+  dependencies: string[];
+  /** Input property name → URNs of the resources that property's value came from. */
+  propertyDependencies: Record<string, string[]>;
+}
+
+export interface OfflineOptions {
+  /** Declares extra resources after the stack program (tests seed policy violations this way). */
+  readonly extraProgram?: (context: { settings: StackSettings; outputs: Record<string, unknown> }) => void;
 }
 
 export interface OfflineRun {
@@ -38,7 +60,18 @@ export function rawConfig(file: StackFile): RawConfig {
   return raw;
 }
 
-function fakeId(type: string, name: string): string {
+/** EC2 IDs the program validates by shape (the ENI Lambda's config, its IAM policy) look real. */
+const EC2_ID_PREFIXES: Readonly<Record<string, string>> = {
+  "aws:ec2/vpc:Vpc": "vpc",
+  "aws:ec2/subnet:Subnet": "subnet",
+  "aws:ec2/securityGroup:SecurityGroup": "sg",
+  "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+};
+
+export function fakeId(type: string, name: string): string {
+  const prefix = EC2_ID_PREFIXES[type];
+  if (prefix)
+    return `${prefix}-${createHash("sha256").update(`${type}::${name}`).digest("hex").slice(0, 17)}`;
   const kind = type.split(":").pop() ?? "resource";
   return `${kind.split("/").pop()!.toLowerCase()}-${name}`.slice(0, 120);
 }
@@ -76,7 +109,7 @@ function computedState(
           name,
           cluster: {
             server: endpoint,
-            "certificate-authority-data": Buffer.from("mock-ca").toString("base64"),
+            "certificate-authority-data": Buffer.from(MOCK_CA_PEM).toString("base64"),
           },
         },
       ],
@@ -99,11 +132,50 @@ function configForEngine(file: StackFile): Record<string, string> {
 }
 
 /** Validates the config (throws ConfigError) and runs the program under mocks. */
-export async function runOffline(file: StackFile): Promise<OfflineRun> {
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(callback: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+}
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
+interface RegisteringMonitor {
+  registerResource(request: RegisterRequest, callback: RegisterCallback): Promise<void>;
+}
+
+/** Captures each registration's URN and dependencies from the mock monitor's requests. */
+function recordEngineViews(views: Map<string, EngineView>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as RegisteringMonitor | undefined;
+  if (!monitor || typeof monitor.registerResource !== "function") return;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    const propertyDependencies: Record<string, string[]> = {};
+    request.getPropertydependenciesMap().forEach((deps, key) => {
+      propertyDependencies[key] = deps.getUrnsList();
+    });
+    const view: EngineView = {
+      parentUrn: request.getParent() || undefined,
+      dependencies: request.getDependenciesList(),
+      propertyDependencies,
+    };
+    views.set(`${request.getType()}::${request.getName()}`, view);
+    return register(request, (error, response) => {
+      if (response) view.urn = response.getUrn();
+      callback(error, response);
+    });
+  };
+}
+
+export async function runOffline(file: StackFile, options: OfflineOptions = {}): Promise<OfflineRun> {
   const settings = parseSettings(rawConfig(file), { project: PROJECT_NAME, stack: file.stack });
   const resources: RecordedResource[] = [];
   const keyOf = new WeakMap<pulumi.Resource, string>();
   const parentOf = new Map<string, string | undefined>();
+
+  const engineViews = new Map<string, EngineView>();
 
   pulumi.runtime.setAllConfig(configForEngine(file));
   await pulumi.runtime.setMocks(
@@ -116,6 +188,8 @@ export async function runOffline(file: StackFile): Promise<OfflineRun> {
           parent: parentOf.get(key),
           inputs: args.inputs,
           custom: args.custom ?? true,
+          ...(args.provider ? { provider: args.provider } : {}),
+          ...(engineViews.has(key) ? { engine: engineViews.get(key) } : {}),
         });
         return {
           id: fakeId(args.type, args.name),
@@ -147,6 +221,7 @@ export async function runOffline(file: StackFile): Promise<OfflineRun> {
     file.stack,
     true,
   );
+  recordEngineViews(engineViews);
 
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -156,12 +231,17 @@ export async function runOffline(file: StackFile): Promise<OfflineRun> {
       parentOf.set(key, parentKey);
       return undefined;
     });
-    return buildStack(settings);
+    const stackOutputs = buildStack(settings);
+    options.extraProgram?.({ settings, outputs: stackOutputs });
+    return stackOutputs;
   });
   const resolved = (await new Promise((resolve) => pulumi.output(outputs ?? {}).apply(resolve))) as Record<
     string,
     unknown
   >;
+  // Drain the queued registerOutputs calls (stack and components) into this run's mock monitor;
+  // otherwise they reach the next run's monitor and fail with "unknown resource ... Stack".
+  await pulumi.runtime.disconnect();
   return {
     settings,
     resources: resources.filter((resource) => resource.type !== "pulumi:pulumi:Stack"),
