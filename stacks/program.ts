@@ -6,6 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, servicePrincipal } from "../components/model/partition";
 import { MultusVpc } from "../components/vpc";
 import { createCluster } from "./cluster";
+import { createMultusNetworks } from "./networks";
+import { createNodeGroup } from "./nodegroup";
 import { StackSettings } from "./config";
 
 /** AL2023 for the bastion, resolved by EC2 at launch from the public SSM parameter. */
@@ -34,6 +36,9 @@ export function buildStack(settings: StackSettings): Record<string, unknown> {
   });
 
   const cluster = createCluster(settings, vpc);
+  const nodeGroup = createNodeGroup(settings, vpc, cluster);
+  // Multus waits for the nodes and the cluster (with it, the VPC CNI that stays the default delegate).
+  const multus = createMultusNetworks(settings, cluster, [cluster.cluster, nodeGroup]);
 
   const zones = settings.availabilityZones;
   const byZone = (ids: pulumi.Output<string>[]): Record<string, pulumi.Output<string>> =>
@@ -60,5 +65,18 @@ export function buildStack(settings: StackSettings): Record<string, unknown> {
     bastionInstanceId: vpc.bastionInstanceId ?? null,
     clusterName: cluster.clusterName,
     kubeconfig: pulumi.secret(cluster.kubeconfigJson),
+    nodeGroup: {
+      autoScalingGroupName: nodeGroup.autoScalingGroupName,
+      nodeRoleArn: nodeGroup.nodeRoleArn,
+      launchTemplateId: nodeGroup.launchTemplateId,
+      securityGroupId: nodeGroup.securityGroupId,
+      eniLambdaName: nodeGroup.lambdaName,
+      eniLambdaArn: nodeGroup.lambdaArn,
+      maxPods: nodeGroup.maxPods,
+      lifecycleHooks: nodeGroup.lifecycleHooks,
+    },
+    nadNames: multus.nadNames,
+    sampleNames: multus.sampleNames,
+    checkJobNames: multus.checkJobNames,
   };
 }

@@ -14,6 +14,7 @@
  *   Device index 0 (the primary ENI) and device indexes of no Multus network are never touched.
  */
 
+import { gzipSync } from "zlib";
 import YAML from "yaml";
 import {
   MultusNetworkInterface,
@@ -174,12 +175,21 @@ export function renderNodeUserData(args: NodeUserDataArgs): string {
     `--${MIME_BOUNDARY}--`,
     "",
   ].join("\n");
-  const size = Buffer.byteLength(document, "utf8");
+  const size = userDataPayload(document).length;
   if (size > MAX_USER_DATA_BYTES) {
     throw new Error(
-      `Invalid node user data settings:\n  - extraBootstrapScript: the user data would be ${size} bytes, over EC2's ` +
+      `Invalid node user data settings:\n  - extraBootstrapScript: the user data would be ${size} bytes even gzip-compressed, over EC2's ` +
         `${MAX_USER_DATA_BYTES}-byte limit; shorten the script or have it download the rest`,
     );
   }
   return document;
+}
+
+/**
+ * The bytes to put in the launch template (before base64): the document itself, or, when it is over
+ * EC2's limit, the document gzip-compressed. nodeadm and cloud-init both read gzip'd user data.
+ */
+export function userDataPayload(document: string): Buffer {
+  const plain = Buffer.from(document, "utf8");
+  return plain.length <= MAX_USER_DATA_BYTES ? plain : gzipSync(plain, { level: 9 });
 }

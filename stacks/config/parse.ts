@@ -11,6 +11,8 @@ import {
   subnetLayoutIssues,
   SubnetLayout,
 } from "../../components/vpc/plan";
+import { maxPodsProblems } from "../../components/nodegroup/max-pods";
+import { isNitroInstanceType } from "../../components/nodegroup/nitro";
 import { findRegion, REGIONS } from "../regions";
 import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
@@ -284,6 +286,21 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const bastionInstanceType = read.get("bastionInstanceType");
   const nodeInstanceType = read.get("nodeInstanceType");
   const nodeKeyName = read.get("nodeKeyName");
+  for (const problem of maxPodsProblems({
+    instanceType: nodeInstanceType,
+    maxPods,
+    multusDeviceIndexes: networkSpecs.map((spec) => spec.deviceIndex),
+  })) {
+    problems.add(problem.setting, problem.message);
+  }
+  const prefixNetworks = networkSpecs.filter((spec) => spec.ipam === "eni-prefix").map((spec) => spec.name);
+  if (prefixNetworks.length > 0 && !isNitroInstanceType(nodeInstanceType)) {
+    problems.add(
+      "nodeInstanceType",
+      `${nodeInstanceType} is not a Nitro instance, but network(s) ${prefixNetworks.join(", ")} use ipam "eni-prefix", ` +
+        `which needs ENI prefix delegation (Nitro only): choose a Nitro type such as c5.large, or ipam "host-local"`,
+    );
+  }
 
   problems.throwIfAny();
   return {

@@ -164,6 +164,64 @@ export const SETTINGS = {
     description: "Extra node labels as key=value strings.",
     default: [],
   },
+  multusInstall: {
+    kind: "string",
+    description:
+      'How Multus is installed: "yaml" (the EKS thick-plugin manifests, rendered by this program) or "helm" (a chart).',
+    default: "yaml",
+  },
+  multusImageRegistry: {
+    kind: "string",
+    description: "Registry of the Multus image (yaml install); empty means the region's EKS add-on registry.",
+    default: "",
+  },
+  multusImageRepository: {
+    kind: "string",
+    description: "Repository of the Multus thick-plugin image in that registry (yaml install).",
+    default: "eks/multus-cni",
+  },
+  multusImageTag: {
+    kind: "string",
+    description: "Tag of the Multus thick-plugin image (yaml install).",
+    default: "v4.1.4-eksbuild.3_thick",
+  },
+  multusHelmChart: {
+    kind: "string",
+    description: "Multus chart (helm install): a chart name in multusHelmRepository, or an oci:// reference.",
+    default: "",
+  },
+  multusHelmRepository: {
+    kind: "string",
+    description: "Chart repository URL (helm install); empty for an oci:// chart.",
+    default: "",
+  },
+  multusHelmVersion: {
+    kind: "string",
+    description: "Chart version (helm install); empty means the latest.",
+    default: "",
+  },
+  multusHelmValues: {
+    kind: "object",
+    description: "Values passed to the Multus chart as they are (helm install).",
+    default: {},
+  },
+  samplesEnabled: {
+    kind: "boolean",
+    description: "Deploy the blog's sample pods sampleapp-1 and sampleapp-dual.",
+    default: true,
+  },
+  sampleImage: {
+    kind: "string",
+    description:
+      "Image of the samples and the check (needs sh and ping); empty means <account>.dkr.ecr.<region>.<dnsSuffix>/multus-samples/busybox:1.36.1, which you mirror yourself.",
+    default: "",
+  },
+  connectivityCheckEnabled: {
+    kind: "boolean",
+    description:
+      "After the samples start, run a Job that pings their Multus addresses; a failed ping fails the deployment (needs samplesEnabled).",
+    default: true,
+  },
   tags: {
     kind: "object",
     description: "Extra tags for every AWS resource and every Multus ENI (a map of strings).",

@@ -4,6 +4,7 @@
 import type { MultusNetwork } from "../../components/model/network";
 import type { SubnetLayout } from "../../components/vpc/plan";
 import type { RegionInfo } from "../regions";
+import type { MultusSettings } from "./multus";
 
 export interface BastionSettings {
   readonly enabled: boolean;
@@ -48,4 +49,5 @@ export interface StackSettings {
   readonly endpoint: EndpointSettings;
   readonly nodeGroup: NodeGroupSettings;
   readonly tags: Readonly<Record<string, string>>;
+  readonly multus: MultusSettings;
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from "crypto";
+import { gunzipSync } from "zlib";
 // Structure and validation of the node user data. The MIME document is parsed by Python's email
 // package (what cloud-init uses), not by a parser written for this test.
 
@@ -8,6 +10,7 @@ import { defaultInterfaceName } from "../../components/model/interfaces";
 import {
   describeInterfaceNaming,
   MAX_USER_DATA_BYTES,
+  userDataPayload,
   MIME_BOUNDARY,
   NodeUserDataArgs,
   renderInterfaceSetupScript,
@@ -294,12 +297,24 @@ describe("renderNodeUserData", function () {
 
       const message = problemsOf({
         ...args,
-        extraBootstrapScript: `#!/bin/bash\n# ${"x".repeat(MAX_USER_DATA_BYTES - size)}\n`,
+        // Random text: the user data is gzip-compressed when over the limit, so filler must not compress.
+        extraBootstrapScript: `#!/bin/bash\n# ${randomBytes(MAX_USER_DATA_BYTES).toString("base64")}\n`,
       });
       assert.match(
         message,
-        /extraBootstrapScript: the user data would be \d+ bytes, over EC2's 16384-byte limit/,
+        /extraBootstrapScript: the user data would be \d+ bytes even gzip-compressed, over EC2's 16384-byte limit/,
       );
+    });
+
+    it("gzips a document over the limit, and leaves a smaller one as plain text", function () {
+      const small = renderNodeUserData(baseArgs());
+      assert.equal(userDataPayload(small).toString("utf8"), small);
+      const large = renderNodeUserData(
+        baseArgs({ extraBootstrapScript: `#!/bin/bash\n# ${"x".repeat(MAX_USER_DATA_BYTES)}\n` }),
+      );
+      const payload = userDataPayload(large);
+      assert.ok(payload.length < MAX_USER_DATA_BYTES, `${payload.length} bytes`);
+      assert.equal(gunzipSync(payload).toString("utf8"), large);
     });
 
     it("rejects an extra script without #! or containing the MIME boundary", function () {

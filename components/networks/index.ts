@@ -1,0 +1,214 @@
+/**
+ * MultusNetworks: Multus on the cluster (thick plugin from YAML, or a Helm chart), one
+ * NetworkAttachmentDefinition per network (per node AZ for host-local networks on multi-AZ node
+ * groups), the blog's sample pods and a connectivity-check Job. Every decision is made by the pure
+ * planners (nad.ts, multus-manifests.ts, samples.ts); this file only declares resources, in order:
+ * caller's dependsOn (nodes, VPC CNI) → Multus → NADs → samples → check.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { MultusNetwork } from "../model/network";
+import {
+  multusClusterRole,
+  multusClusterRoleBinding,
+  multusConfigMap,
+  multusDaemonSet,
+  MULTUS_NAMESPACE,
+  multusServiceAccount,
+  NAD_GROUP,
+  networkAttachmentDefinitionCrd,
+} from "./multus-manifests";
+import { attachmentFor, planNetworkAttachments } from "./nad";
+import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec } from "./samples";
+
+export type MultusInstallArgs =
+  | {
+      readonly method: "yaml";
+      /** Full image reference of the Multus thick plugin. */
+      readonly image: string;
+    }
+  | {
+      readonly method: "helm";
+      /** Chart name in `repository`, or an `oci://` reference. */
+      readonly chart: string;
+      readonly repository?: string;
+      readonly version?: string;
+      /** Passed to the chart as they are: the chart owns the image and the daemon config. */
+      readonly values: Readonly<Record<string, unknown>>;
+    };
+
+export interface MultusSamplesArgs {
+  readonly enabled: boolean;
+  /** Image with `sh` and `ping` (busybox or similar), pullable from the cluster's nodes. */
+  readonly image: pulumi.Input<string>;
+  /** Run the ping Job after the samples; needs `enabled`. */
+  readonly connectivityCheck: boolean;
+}
+
+export interface MultusNetworksArgs {
+  /** Provider of the target cluster; every Kubernetes object goes through it. */
+  readonly provider: k8s.Provider;
+  readonly networks: readonly MultusNetwork[];
+  /** AZs of the nodes, in order; several AZs give host-local networks one NAD per AZ. */
+  readonly nodeZones: readonly string[];
+  /** Namespace of the NADs, samples and check (NADs are namespaced). Default "default", as in the blog. */
+  readonly namespace?: string;
+  readonly install: MultusInstallArgs;
+  readonly samples: MultusSamplesArgs;
+  /** What Multus must wait for: the node group and the VPC CNI (Multus delegates eth0 to it). */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+export const MULTUS_NETWORKS_TYPE = "multus-eks:k8s:MultusNetworks";
+
+export class MultusNetworks extends pulumi.ComponentResource {
+  /** NAD name by network, then by node AZ (an eni-prefix network's one NAD appears under every AZ). */
+  public readonly nadNames: pulumi.Output<Record<string, Record<string, string>>>;
+  public readonly sampleNames: pulumi.Output<string[]>;
+  /** One check Job per node AZ; empty when the check is off or nothing can be pinged. */
+  public readonly checkJobNames: pulumi.Output<string[]>;
+  /** Why some attachments are not pinged. */
+  public readonly checkNotes: pulumi.Output<string[]>;
+
+  constructor(name: string, args: MultusNetworksArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MULTUS_NETWORKS_TYPE, name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const namespace = args.namespace ?? "default";
+
+    const multus = this.installMultus(name, args, child);
+    const crdReady: pulumi.Resource[] = multus.crd ? [multus.crd] : multus.all;
+
+    const nads = planNetworkAttachments(args.networks, args.nodeZones);
+    const nadResources = nads.map(
+      (nad) =>
+        new k8s.apiextensions.CustomResource(
+          `${name}-nad-${nad.name}`,
+          {
+            apiVersion: `${NAD_GROUP}/v1`,
+            kind: "NetworkAttachmentDefinition",
+            metadata: { name: nad.name, namespace },
+            spec: { config: JSON.stringify(nad.cniConfig) },
+          },
+          { ...child, dependsOn: crdReady },
+        ),
+    );
+
+    const nadNames = Object.fromEntries(
+      args.networks.map((network) => [
+        network.name,
+        Object.fromEntries(args.nodeZones.map((zone) => [zone, attachmentFor(nads, network, zone).name])),
+      ]),
+    );
+
+    const plan = args.samples.enabled
+      ? planSamples(args.networks, args.nodeZones, nads, {
+          connectivityCheck: args.samples.connectivityCheck,
+        })
+      : { samples: [], checks: [], notes: [] };
+    const image = pulumi.output(args.samples.image);
+    // Samples need Multus running on the node as well as their NADs.
+    const samplePods = plan.samples.map(
+      (pod) =>
+        new k8s.core.v1.Pod(
+          `${name}-${pod.name}`,
+          {
+            metadata: {
+              name: pod.name,
+              namespace,
+              labels: { ...pod.labels },
+              annotations: { [NETWORKS_ANNOTATION]: pod.networksAnnotation },
+            },
+            spec: image.apply(
+              (reference) => samplePodSpec(pod, reference) as unknown as k8s.types.input.core.v1.PodSpec,
+            ),
+          },
+          // Fixed names and pinned addresses: the old pod must be gone before its successor starts.
+          { ...child, dependsOn: [...nadResources, ...multus.all], deleteBeforeReplace: true },
+        ),
+    );
+    for (const check of plan.checks) {
+      new k8s.batch.v1.Job(
+        `${name}-${check.name}`,
+        {
+          metadata: {
+            name: check.name,
+            namespace,
+            labels: { ...check.labels },
+            // A failed check is run again on the next `pulumi up` instead of being waited on.
+            annotations: { "pulumi.com/replaceUnready": "true" },
+          },
+          spec: image.apply(
+            (reference) => checkJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
+          ),
+        },
+        { ...child, dependsOn: samplePods, deleteBeforeReplace: true },
+      );
+    }
+
+    this.nadNames = pulumi.output(nadNames);
+    this.sampleNames = pulumi.output(plan.samples.map((pod) => pod.name));
+    this.checkJobNames = pulumi.output(plan.checks.map((check) => check.name));
+    this.checkNotes = pulumi.output([...plan.notes]);
+    this.registerOutputs({
+      nadNames: this.nadNames,
+      sampleNames: this.sampleNames,
+      checkJobNames: this.checkJobNames,
+      checkNotes: this.checkNotes,
+    });
+  }
+
+  private installMultus(
+    name: string,
+    args: MultusNetworksArgs,
+    child: { parent: pulumi.Resource; provider: k8s.Provider },
+  ): { crd?: pulumi.Resource; all: pulumi.Resource[] } {
+    const after = { ...child, dependsOn: args.dependsOn ?? [] };
+    if (args.install.method === "helm") {
+      const { chart, repository, version, values } = args.install;
+      const release = new k8s.helm.v3.Release(
+        `${name}-multus`,
+        {
+          name: "multus",
+          namespace: MULTUS_NAMESPACE,
+          chart,
+          ...(version ? { version } : {}),
+          ...(repository ? { repositoryOpts: { repo: repository } } : {}),
+          values: { ...values },
+        },
+        after,
+      );
+      return { all: [release] };
+    }
+    const crd = new k8s.apiextensions.v1.CustomResourceDefinition(
+      `${name}-nad-crd`,
+      networkAttachmentDefinitionCrd() as unknown as k8s.apiextensions.v1.CustomResourceDefinitionArgs,
+      after,
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-multus-sa`,
+      multusServiceAccount() as k8s.core.v1.ServiceAccountArgs,
+      after,
+    );
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-multus-role`,
+      multusClusterRole() as k8s.rbac.v1.ClusterRoleArgs,
+      after,
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-multus-binding`,
+      multusClusterRoleBinding() as unknown as k8s.rbac.v1.ClusterRoleBindingArgs,
+      { ...child, dependsOn: [role, serviceAccount] },
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-multus-config`,
+      multusConfigMap() as k8s.core.v1.ConfigMapArgs,
+      after,
+    );
+    const daemonSet = new k8s.apps.v1.DaemonSet(
+      `${name}-multus-ds`,
+      multusDaemonSet(args.install.image) as unknown as k8s.apps.v1.DaemonSetArgs,
+      { ...child, dependsOn: [...(args.dependsOn ?? []), crd, binding, config] },
+    );
+    return { crd, all: [crd, serviceAccount, role, binding, config, daemonSet] };
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * NetworkAttachmentDefinition planning (pure: no Pulumi). One NAD per network when the nodes sit
+ * in one AZ (the blog's case), so the NAD keeps the network's own name. When the nodes span several
+ * AZs, a host-local network's subnet differs per AZ, so it gets one NAD per AZ, named
+ * `<network>-<zone suffix>` (cn-northwest-1a → `ipvlan-conf-1-a`). An eni-prefix network needs no
+ * per-AZ copy: its IPAM plugin reads the ENI's subnet and prefix from the instance metadata of
+ * whatever node the pod lands on, so one NAD serves every AZ.
+ */
+import type { MultusNetwork, MultusSubnet } from "../model/network";
+import { subnetInZone } from "../model/network";
+import { eniPrefixIpamConfig, EniPrefixIpamConfig } from "./ipam";
+
+export const CNI_VERSION = "0.3.1";
+/** Kubernetes object names of NADs are DNS-1123 labels. */
+export const MAX_NAD_NAME_LENGTH = 63;
+
+export interface HostLocalIpamConfig {
+  type: "host-local";
+  subnet: string;
+  rangeStart: string;
+  rangeEnd: string;
+  gateway: string;
+  routes?: { dst: string; gw: string }[];
+}
+
+export interface CniConfig {
+  cniVersion: string;
+  type: MultusNetwork["cni"];
+  master: string;
+  mode: MultusNetwork["mode"];
+  /** Lets a pod ask for fixed addresses (`ips` in its network selection); host-local honours them. */
+  capabilities?: { ips: boolean };
+  ipam: HostLocalIpamConfig | EniPrefixIpamConfig;
+}
+
+export interface NetworkAttachmentPlan {
+  /** NAD (object) name. */
+  readonly name: string;
+  readonly network: MultusNetwork;
+  /** Set when the NAD serves one AZ only (host-local networks on multi-AZ node groups). */
+  readonly availabilityZone?: string;
+  readonly cniConfig: CniConfig;
+  /** Node interface the CNI plugin hangs pod interfaces off. */
+  readonly master: string;
+}
+
+/** `cn-northwest-1a` → `a`; also copes with local-zone names such as `us-west-2-lax-1a` → `lax-1a`. */
+export function zoneSuffix(availabilityZone: string): string {
+  const match = /^[a-z]+-[a-z]+-\d+-?(.+)$/.exec(availabilityZone.toLowerCase());
+  const raw = match ? match[1] : availabilityZone.toLowerCase();
+  const suffix = raw.replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
+  if (!suffix) throw new Error(`Cannot derive a name suffix from availability zone "${availabilityZone}"`);
+  return suffix;
+}
+
+/** Name of a network's NAD for one AZ (multi-AZ node groups) or for all (single AZ, eni-prefix). */
+export function nadName(network: MultusNetwork, availabilityZone: string | undefined): string {
+  return availabilityZone === undefined ? network.name : `${network.name}-${zoneSuffix(availabilityZone)}`;
+}
+
+/** True when the network needs one NAD per node AZ. */
+export function needsZoneCopies(network: MultusNetwork, nodeZones: readonly string[]): boolean {
+  return network.ipam === "host-local" && nodeZones.length > 1;
+}
+
+export function cniConfigFor(network: MultusNetwork, subnet: MultusSubnet | undefined): CniConfig {
+  const base = {
+    cniVersion: CNI_VERSION,
+    type: network.cni,
+    master: network.interfaceName,
+    mode: network.mode,
+  };
+  if (network.ipam === "eni-prefix") {
+    const routes = network.routes.map((dst) => ({ dst }));
+    return {
+      ...base,
+      ipam: eniPrefixIpamConfig({ deviceIndex: network.deviceIndex, ...(routes.length ? { routes } : {}) }),
+    };
+  }
+  if (!subnet) throw new Error(`Multus network "${network.name}" (host-local) needs a subnet`);
+  return {
+    ...base,
+    capabilities: { ips: true },
+    ipam: {
+      type: "host-local",
+      subnet: subnet.cidr,
+      rangeStart: subnet.rangeStart,
+      rangeEnd: subnet.rangeEnd,
+      gateway: subnet.gateway,
+      ...(network.routes.length
+        ? { routes: network.routes.map((dst) => ({ dst, gw: subnet.gateway })) }
+        : {}),
+    },
+  };
+}
+
+/** Problems with NAD names for these node AZs, each naming the network; empty when fine. */
+export function nadNameProblems(networks: readonly MultusNetwork[], nodeZones: readonly string[]): string[] {
+  return networks.flatMap((network) => {
+    const zones = needsZoneCopies(network, nodeZones) ? nodeZones : [undefined];
+    return zones.flatMap((zone) => {
+      const name = nadName(network, zone);
+      return name.length > MAX_NAD_NAME_LENGTH
+        ? [
+            `network "${network.name}": its NAD for ${zone} would be "${name}" (${name.length} characters, ` +
+              `more than ${MAX_NAD_NAME_LENGTH}); shorten the network name`,
+          ]
+        : [];
+    });
+  });
+}
+
+/** Every NAD to create, in network order (then AZ order). */
+export function planNetworkAttachments(
+  networks: readonly MultusNetwork[],
+  nodeZones: readonly string[],
+): NetworkAttachmentPlan[] {
+  if (nodeZones.length === 0) throw new Error("planNetworkAttachments: the node group has no AZ");
+  const problems = nadNameProblems(networks, nodeZones);
+  if (problems.length) throw new Error(problems.join("; "));
+  return networks.flatMap((network): NetworkAttachmentPlan[] => {
+    if (network.ipam === "eni-prefix") {
+      return [
+        {
+          name: nadName(network, undefined),
+          network,
+          cniConfig: cniConfigFor(network, undefined),
+          master: network.interfaceName,
+        },
+      ];
+    }
+    if (!needsZoneCopies(network, nodeZones)) {
+      return [
+        {
+          name: nadName(network, undefined),
+          network,
+          availabilityZone: nodeZones[0],
+          cniConfig: cniConfigFor(network, subnetInZone(network, nodeZones[0])),
+          master: network.interfaceName,
+        },
+      ];
+    }
+    return nodeZones.map((zone) => ({
+      name: nadName(network, zone),
+      network,
+      availabilityZone: zone,
+      cniConfig: cniConfigFor(network, subnetInZone(network, zone)),
+      master: network.interfaceName,
+    }));
+  });
+}
+
+/** The NAD a pod in `availabilityZone` uses for `network`. */
+export function attachmentFor(
+  plans: readonly NetworkAttachmentPlan[],
+  network: MultusNetwork,
+  availabilityZone: string,
+): NetworkAttachmentPlan {
+  const candidates = plans.filter((candidate) => candidate.network.name === network.name);
+  const plan =
+    candidates.length === 1
+      ? candidates[0]
+      : candidates.find((candidate) => candidate.availabilityZone === availabilityZone);
+  if (!plan)
+    throw new Error(`No NetworkAttachmentDefinition of "${network.name}" serves ${availabilityZone}`);
+  return plan;
+}

@@ -1,0 +1,522 @@
+/**
+ * MultusNodeGroup: self-managed AL2023 workers whose extra ENIs (one per Multus network) are
+ * attached by a Lambda on the Auto Scaling group's lifecycle hooks.
+ *
+ * Order of creation (and, reversed, of deletion):
+ *   node role, security group, launch template; Lambda (role, policy, logs), EventBridge rules,
+ *   invoke permissions → Auto Scaling group (with its hooks from the start).
+ * The group depends on the Lambda side, so on `pulumi destroy` it is drained first (forceDelete is
+ * false): every instance goes through the terminate hook while the Lambda and the rule still exist,
+ * and the Multus ENIs, set to DeleteOnTermination, go with the instances. The subnets and security
+ * groups the Lambda's configuration names are deleted only after the Lambda itself.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_TAG_KEY } from "../model/tags";
+import type { MultusNetwork } from "../model/network";
+import { PartitionInfo, servicePrincipal } from "../model/partition";
+import {
+  ENI_LAMBDA_HANDLER,
+  ENI_LAMBDA_RUNTIME,
+  ENI_LAMBDA_TIMEOUT_SECONDS,
+  eniLambdaArchive,
+  encodeLambdaConfig,
+  LAMBDA_CONFIG_ENV,
+} from "./lambda-bundle";
+import { eniLambdaPolicyDocument } from "./lambda-iam";
+import { resolveMaxPods } from "./max-pods";
+import { lambdaManagedPolicyArns, nodeManagedPolicyArns, serviceTrustPolicy } from "./node-iam";
+import {
+  autoScalingGroupName,
+  eksOptimizedAmiReference,
+  ENI_LAMBDA_LOG_RETENTION_DAYS,
+  ENI_LAMBDA_MEMORY_MB,
+  eniLambdaConfig,
+  eniLambdaLogGroupName,
+  eniLambdaName,
+  EVENT_MAX_AGE_SECONDS,
+  lifecycleEventPattern,
+  LifecycleHookSpec,
+  lifecycleHooks,
+  multusSubnetId,
+  SWEEP_SCHEDULE,
+} from "./plan";
+import { eniPrefixIpamInstallScript } from "../networks/ipam";
+import { renderNodeUserData, userDataPayload } from "./userdata";
+
+/** Installs the eni-prefix IPAM plugin into /opt/cni/bin before kubelet starts. */
+const ENI_PREFIX_PLUGIN_INSTALLER = `#!/bin/bash\nset -o errexit -o nounset -o pipefail\n${eniPrefixIpamInstallScript()}`;
+
+export const NODE_GROUP_TYPE = "multus-eks:nodegroup:MultusNodeGroup";
+
+export interface MultusNodeGroupArgs {
+  /** Partition of the stack's region: every ARN and service principal is built from it. */
+  readonly partition: PartitionInfo;
+  /** Region name, for the ARNs in the Lambda's policy. */
+  readonly region: string;
+  /** EKS cluster name: also fixes the group's and the Lambda's names. */
+  readonly clusterName: string;
+  /** Kubernetes version, for the EKS-optimised AL2023 AMI (ignored when `amiId` is set). */
+  readonly kubernetesVersion: string;
+  /** API server URL and base64 CA, as nodeadm wants them. */
+  readonly clusterEndpoint: pulumi.Input<string>;
+  readonly certificateAuthority: pulumi.Input<string>;
+  /** The cluster's service CIDR (nodeadm's `cidr`). */
+  readonly serviceCidr: string;
+  /** The EKS cluster security group (control plane ENIs). */
+  readonly clusterSecurityGroupId: pulumi.Input<string>;
+  /** Resources that must exist before the access entry and the group (the EKS cluster). */
+  readonly clusterDependencies?: pulumi.Resource[];
+
+  readonly vpcId: pulumi.Input<string>;
+  /** AZs the group spans, and the private subnet of each, in the same order. */
+  readonly availabilityZones: readonly string[];
+  readonly subnetIds: readonly pulumi.Input<string>[];
+  /** The Multus networks; one ENI each, at its device index. */
+  readonly networks: readonly MultusNetwork[];
+  /** Multus subnet IDs by network name, then AZ (MultusVpc.multusSubnetIds). */
+  readonly multusSubnetIds: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
+  /** Security group of the Multus ENIs. */
+  readonly multusSecurityGroupId: pulumi.Input<string>;
+
+  /** Worker instance type (default c5.large). */
+  readonly instanceType?: string;
+  readonly desiredSize: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** Root volume size in GiB (default 20). */
+  readonly volumeSizeGb?: number;
+  readonly keyName?: string;
+  /** Explicit AMI; default: the EKS-optimised AL2023 AMI through its public SSM parameter. */
+  readonly amiId?: string;
+  /** kubelet maxPods; 0 or absent derives it from the instance type minus the Multus ENIs. */
+  readonly maxPods?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The sweeper's grace period for unattached ENIs (default: the Lambda's). */
+  readonly sweepGraceMinutes?: number;
+  /** Tags for every resource, and for every ENI the Lambda creates. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const DEFAULT_INSTANCE_TYPE = "c5.large";
+const DEFAULT_VOLUME_SIZE_GB = 20;
+/** Enough for one launch hook heartbeat plus boot, and one replacement if an instance is abandoned. */
+const WAIT_FOR_CAPACITY_TIMEOUT = "15m";
+
+export class MultusNodeGroup extends pulumi.ComponentResource {
+  public readonly nodeRoleArn: pulumi.Output<string>;
+  public readonly instanceProfileName: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly launchTemplateId: pulumi.Output<string>;
+  public readonly autoScalingGroupName: pulumi.Output<string>;
+  public readonly lambdaName: pulumi.Output<string>;
+  public readonly lambdaArn: pulumi.Output<string>;
+  /** The kubelet maxPods the nodes get. */
+  public readonly maxPods: number;
+  /** The group's lifecycle hooks (names are what `aws autoscaling complete-lifecycle-action` wants). */
+  public readonly lifecycleHooks: readonly LifecycleHookSpec[];
+
+  constructor(name: string, args: MultusNodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(NODE_GROUP_TYPE, name, {}, opts);
+    const parent = { parent: this };
+    if (args.subnetIds.length !== args.availabilityZones.length || args.availabilityZones.length === 0) {
+      throw new Error(
+        `MultusNodeGroup ${name}: give one private subnet per node AZ (${args.availabilityZones.length} AZs, ${args.subnetIds.length} subnets)`,
+      );
+    }
+    const instanceType = args.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    this.maxPods = resolveMaxPods({
+      instanceType,
+      maxPods: args.maxPods ?? 0,
+      multusDeviceIndexes: args.networks.map((network) => network.deviceIndex),
+    });
+    const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
+    const tags = (extra: Record<string, string> = {}): Record<string, string> => ({
+      ...args.tags,
+      ...extra,
+    });
+    const groupName = autoScalingGroupName(args.clusterName);
+    this.lifecycleHooks = lifecycleHooks();
+    const functionName = eniLambdaName(args.clusterName);
+
+    // Node identity: EC2 trust from the partition, and an EKS access entry instead of aws-auth.
+    const nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(args.partition, "ec2")), tags: tags() },
+      parent,
+    );
+    const nodePolicies = nodeManagedPolicyArns(args.partition).map(
+      (policyArn) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policyArn.split("/").pop()}`,
+          { role: nodeRole.name, policyArn },
+          parent,
+        ),
+    );
+    const instanceProfile = new aws.iam.InstanceProfile(
+      `${name}-node`,
+      { role: nodeRole.name, tags: tags() },
+      parent,
+    );
+    const accessEntry = new aws.eks.AccessEntry(
+      `${name}-node`,
+      { clusterName: args.clusterName, principalArn: nodeRole.arn, type: "EC2_LINUX", tags: tags() },
+      { parent: this, dependsOn: args.clusterDependencies ?? [] },
+    );
+
+    const { securityGroup, rules: securityGroupRules } = this.createNodeSecurityGroup(
+      name,
+      args,
+      tags({ Name: `${args.clusterName}-nodes`, [clusterTag]: "owned" }),
+    );
+
+    const userData = pulumi
+      .all([args.clusterEndpoint, args.certificateAuthority])
+      .apply(([endpoint, certificateAuthority]) =>
+        userDataPayload(
+          renderNodeUserData({
+            clusterName: args.clusterName,
+            apiServerEndpoint: endpoint,
+            certificateAuthority,
+            serviceCidr: args.serviceCidr,
+            maxPods: this.maxPods,
+            labels: { ...args.labels },
+            networks: args.networks.map((network) => ({
+              name: network.name,
+              deviceIndex: network.deviceIndex,
+              interfaceName: network.interfaceName,
+            })),
+            ...(args.networks.some((network) => network.ipam === "eni-prefix")
+              ? { extraBootstrapScript: ENI_PREFIX_PLUGIN_INSTALLER }
+              : {}),
+          }),
+        ).toString("base64"),
+      );
+    const instanceTags = tags({ Name: `${args.clusterName}-node`, [clusterTag]: "owned" });
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-nodes`,
+      {
+        description: `Multus workers of EKS cluster ${args.clusterName}`,
+        imageId: args.amiId ?? eksOptimizedAmiReference(args.kubernetesVersion),
+        instanceType,
+        ...(args.keyName ? { keyName: args.keyName } : {}),
+        iamInstanceProfile: { arn: instanceProfile.arn },
+        vpcSecurityGroupIds: [securityGroup.id],
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: args.volumeSizeGb ?? DEFAULT_VOLUME_SIZE_GB,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        // IMDSv2 only; hop limit 2 so containers (the VPC CNI, Multus setup) reach IMDS too.
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: 2,
+          instanceMetadataTags: "disabled",
+        },
+        userData,
+        tagSpecifications: [
+          { resourceType: "instance", tags: instanceTags },
+          { resourceType: "volume", tags: instanceTags },
+        ],
+        updateDefaultVersion: true,
+        tags: tags(),
+      },
+      parent,
+    );
+
+    const lambda = this.createEniLambda(name, args, functionName, tags);
+
+    const lifecycleRule = new aws.cloudwatch.EventRule(
+      `${name}-lifecycle`,
+      {
+        description: `Launch and terminate lifecycle actions of ${groupName}, for the Multus ENI Lambda`,
+        eventPattern: JSON.stringify(lifecycleEventPattern(groupName)),
+        tags: tags(),
+      },
+      parent,
+    );
+    const sweepRule = new aws.cloudwatch.EventRule(
+      `${name}-sweep`,
+      {
+        description: `Deletes Multus ENIs of ${args.clusterName} left unattached`,
+        scheduleExpression: SWEEP_SCHEDULE,
+        tags: tags(),
+      },
+      parent,
+    );
+    const eventsPrincipal = servicePrincipal(args.partition, "events");
+    const wiring = [lifecycleRule, sweepRule].flatMap((rule, index) => {
+      const suffix = index === 0 ? "lifecycle" : "sweep";
+      const permission = new aws.lambda.Permission(
+        `${name}-${suffix}`,
+        {
+          action: "lambda:InvokeFunction",
+          function: lambda.function.name,
+          principal: eventsPrincipal,
+          sourceArn: rule.arn,
+        },
+        parent,
+      );
+      const target = new aws.cloudwatch.EventTarget(
+        `${name}-${suffix}`,
+        {
+          rule: rule.name,
+          arn: lambda.function.arn,
+          retryPolicy: { maximumEventAgeInSeconds: EVENT_MAX_AGE_SECONDS, maximumRetryAttempts: 10 },
+        },
+        { parent: this, dependsOn: [permission] },
+      );
+      return [rule, permission, target];
+    });
+
+    const group = new aws.autoscaling.Group(
+      `${name}-nodes`,
+      {
+        name: groupName,
+        vpcZoneIdentifiers: [...args.subnetIds],
+        desiredCapacity: args.desiredSize,
+        minSize: args.minSize,
+        maxSize: args.maxSize,
+        launchTemplate: {
+          id: launchTemplate.id,
+          version: launchTemplate.latestVersion.apply((version) => String(version)),
+        },
+        initialLifecycleHooks: this.lifecycleHooks.map((hook) => ({ ...hook })),
+        healthCheckType: "EC2",
+        // Drain on delete: every instance passes the terminate hook while the Lambda still exists.
+        forceDelete: false,
+        waitForCapacityTimeout: WAIT_FOR_CAPACITY_TIMEOUT,
+        tags: Object.entries(
+          tags({
+            Name: `${args.clusterName}-node`,
+            [clusterTag]: "owned",
+            [CLUSTER_TAG_KEY]: args.clusterName,
+          }),
+        ).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      },
+      {
+        parent: this,
+        // The name is fixed (the rule matches it), so a replacement must delete the old group first.
+        deleteBeforeReplace: true,
+        dependsOn: [
+          lambda.function,
+          lambda.invokeConfig,
+          ...wiring,
+          accessEntry,
+          ...nodePolicies,
+          ...securityGroupRules,
+          ...(args.clusterDependencies ?? []),
+        ],
+      },
+    );
+
+    this.nodeRoleArn = nodeRole.arn;
+    this.instanceProfileName = instanceProfile.name;
+    this.securityGroupId = securityGroup.id;
+    this.launchTemplateId = launchTemplate.id;
+    this.autoScalingGroupName = group.name;
+    this.lambdaName = lambda.function.name;
+    this.lambdaArn = lambda.function.arn;
+    this.registerOutputs({
+      nodeRoleArn: this.nodeRoleArn,
+      instanceProfileName: this.instanceProfileName,
+      securityGroupId: this.securityGroupId,
+      launchTemplateId: this.launchTemplateId,
+      autoScalingGroupName: this.autoScalingGroupName,
+      lambdaName: this.lambdaName,
+      lambdaArn: this.lambdaArn,
+      maxPods: this.maxPods,
+      lifecycleHooks: this.lifecycleHooks,
+    });
+  }
+
+  /** Node ↔ node all traffic, control plane → nodes on 443 and 1025-65535, nodes → control plane 443. */
+  private createNodeSecurityGroup(
+    name: string,
+    args: MultusNodeGroupArgs,
+    groupTags: Record<string, string>,
+  ): { securityGroup: aws.ec2.SecurityGroup; rules: pulumi.CustomResource[] } {
+    const parent = { parent: this };
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-nodes`,
+      { vpcId: args.vpcId, description: `Workers of EKS cluster ${args.clusterName}`, tags: groupTags },
+      parent,
+    );
+    const rules: pulumi.CustomResource[] = [];
+    const ingress = (
+      suffix: string,
+      securityGroupId: pulumi.Input<string>,
+      from: pulumi.Input<string>,
+      ipProtocol: string,
+      ports: [number, number] | undefined,
+      description: string,
+    ): void => {
+      rules.push(
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-${suffix}`,
+          {
+            securityGroupId,
+            referencedSecurityGroupId: from,
+            ipProtocol,
+            ...(ports ? { fromPort: ports[0], toPort: ports[1] } : {}),
+            description,
+          },
+          parent,
+        ),
+      );
+    };
+    ingress("node-to-node", securityGroup.id, securityGroup.id, "-1", undefined, "Node to node, all traffic");
+    ingress(
+      "control-plane-https",
+      securityGroup.id,
+      args.clusterSecurityGroupId,
+      "tcp",
+      [443, 443],
+      "Control plane to extension API servers on nodes",
+    );
+    ingress(
+      "control-plane-kubelet",
+      securityGroup.id,
+      args.clusterSecurityGroupId,
+      "tcp",
+      [1025, 65535],
+      "Control plane to kubelets and pods",
+    );
+    ingress(
+      "node-to-control-plane",
+      args.clusterSecurityGroupId,
+      securityGroup.id,
+      "tcp",
+      [443, 443],
+      "Nodes to the Kubernetes API",
+    );
+    const egress = new aws.vpc.SecurityGroupEgressRule(
+      `${name}-nodes-out`,
+      {
+        securityGroupId: securityGroup.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: "Image registries, AWS APIs and the cluster",
+      },
+      parent,
+    );
+    return { securityGroup, rules: [...rules, egress] };
+  }
+
+  /** The ENI Lambda with its role, least-privilege policy, log group and async invoke settings. */
+  private createEniLambda(
+    name: string,
+    args: MultusNodeGroupArgs,
+    functionName: string,
+    tags: (extra?: Record<string, string>) => Record<string, string>,
+  ): { function: aws.lambda.Function; invokeConfig: aws.lambda.FunctionEventInvokeConfig } {
+    const parent = { parent: this };
+    const subnetIds = pulumi.output(
+      Object.fromEntries(
+        args.networks.map((network) => [
+          network.name,
+          Object.fromEntries(
+            args.availabilityZones.map((zone) => [
+              zone,
+              multusSubnetId(args.multusSubnetIds, network.name, zone),
+            ]),
+          ),
+        ]),
+      ),
+    ) as pulumi.Output<Record<string, Record<string, string>>>;
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+
+    const role = new aws.iam.Role(
+      `${name}-eni-lambda`,
+      { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(args.partition, "lambda")), tags: tags() },
+      parent,
+    );
+    const managed = lambdaManagedPolicyArns(args.partition).map(
+      (policyArn) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-eni-lambda-${policyArn.split("/").pop()}`,
+          { role: role.name, policyArn },
+          parent,
+        ),
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-eni-lambda`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([accountId, args.vpcId, subnetIds, args.multusSecurityGroupId])
+          .apply(([account, vpcId, subnets, securityGroupId]) =>
+            JSON.stringify(
+              eniLambdaPolicyDocument({
+                partition: args.partition.partition,
+                region: args.region,
+                accountId: account,
+                vpcId,
+                subnetIds: Object.values(subnets).flatMap((byZone) => Object.values(byZone)),
+                securityGroupIds: [securityGroupId],
+                clusterName: args.clusterName,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-eni-lambda`,
+      {
+        name: eniLambdaLogGroupName(functionName),
+        retentionInDays: ENI_LAMBDA_LOG_RETENTION_DAYS,
+        tags: tags(),
+      },
+      parent,
+    );
+    const configuration = pulumi
+      .all([subnetIds, args.multusSecurityGroupId])
+      .apply(([subnets, securityGroupId]) =>
+        encodeLambdaConfig(
+          eniLambdaConfig({
+            clusterName: args.clusterName,
+            networks: args.networks,
+            availabilityZones: args.availabilityZones,
+            subnetIds: subnets,
+            securityGroupId,
+            tags: { ...args.tags },
+            ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
+          }),
+        ),
+      );
+    const eniFunction = new aws.lambda.Function(
+      `${name}-eni`,
+      {
+        name: functionName,
+        description: `Attaches the Multus ENIs to the workers of EKS cluster ${args.clusterName}`,
+        role: role.arn,
+        runtime: ENI_LAMBDA_RUNTIME,
+        handler: ENI_LAMBDA_HANDLER,
+        code: eniLambdaArchive(),
+        timeout: ENI_LAMBDA_TIMEOUT_SECONDS,
+        memorySize: ENI_LAMBDA_MEMORY_MB,
+        environment: { variables: { [LAMBDA_CONFIG_ENV]: configuration } },
+        tags: tags(),
+      },
+      { parent: this, dependsOn: [logGroup, policy, ...managed] },
+    );
+    const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-eni`,
+      {
+        functionName: eniFunction.name,
+        maximumEventAgeInSeconds: EVENT_MAX_AGE_SECONDS,
+        maximumRetryAttempts: 2,
+      },
+      parent,
+    );
+    return { function: eniFunction, invokeConfig };
+  }
+}

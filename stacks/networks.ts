@@ -1,0 +1,64 @@
+/**
+ * Multus, the NetworkAttachmentDefinitions, the samples and the check on the stack's cluster.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MultusInstallArgs, MultusNetworks } from "../components/networks";
+import { ClusterResult } from "./cluster";
+import { StackSettings } from "./config";
+import { RegionInfo } from "./regions";
+
+/**
+ * Default sample image: busybox (sh + ping) in the account's own ECR, because Docker Hub and the
+ * other public registries are not reliably reachable from the China regions. The repository is not
+ * created or filled by this program: copy busybox there before `pulumi up` (README), or set
+ * sampleImage, or set samplesEnabled to false.
+ */
+export const SAMPLE_MIRROR_REPOSITORY = "multus-samples/busybox";
+export const SAMPLE_MIRROR_TAG = "1.36.1";
+
+export function sampleMirrorImage(accountId: string, region: RegionInfo): string {
+  return `${accountId}.dkr.ecr.${region.name}.${region.dnsSuffix}/${SAMPLE_MIRROR_REPOSITORY}:${SAMPLE_MIRROR_TAG}`;
+}
+
+export function createMultusNetworks(
+  settings: StackSettings,
+  cluster: Pick<ClusterResult, "kubeconfigJson">,
+  dependsOn: pulumi.Resource[],
+): MultusNetworks {
+  const provider = new k8s.Provider(`${settings.clusterName}-k8s`, {
+    kubeconfig: cluster.kubeconfigJson,
+    // Server-side apply lets the NADs' CRD and the NADs go in one run.
+    enableServerSideApply: true,
+  });
+  const { install: installSettings } = settings.multus;
+  const install: MultusInstallArgs =
+    installSettings.method === "yaml"
+      ? { method: "yaml", image: installSettings.image }
+      : {
+          method: "helm",
+          chart: installSettings.chart,
+          ...(installSettings.repository ? { repository: installSettings.repository } : {}),
+          ...(installSettings.version ? { version: installSettings.version } : {}),
+          values: installSettings.values,
+        };
+  const sampleImage: pulumi.Input<string> =
+    settings.multus.sampleImage ??
+    aws
+      .getCallerIdentityOutput()
+      .accountId.apply((accountId) => sampleMirrorImage(accountId, settings.region));
+
+  return new MultusNetworks(settings.clusterName, {
+    provider,
+    networks: settings.networks,
+    nodeZones: settings.nodeGroup.availabilityZones,
+    install,
+    samples: {
+      enabled: settings.multus.samplesEnabled,
+      image: sampleImage,
+      connectivityCheck: settings.multus.connectivityCheckEnabled,
+    },
+    dependsOn,
+  });
+}

@@ -1,0 +1,322 @@
+// MultusNetworks built from parsed stack settings under Pulumi's mocks: every Kubernetes object,
+// images per region, Helm or YAML (never both), resource order, and the provider on every child.
+import { strict as assert } from "node:assert";
+import { beijing, ningxia, NetworksRun, runNetworks, TYPES, ACCOUNT_ID } from "./harness";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const YAML_INSTALL_TYPES = [
+  TYPES.crd,
+  TYPES.serviceAccount,
+  TYPES.clusterRole,
+  TYPES.clusterRoleBinding,
+  TYPES.configMap,
+  TYPES.daemonSet,
+];
+
+function daemonSetImages(run: NetworksRun): string[] {
+  const spec = run.one(TYPES.daemonSet).inputs.spec as Json;
+  return [...spec.template.spec.initContainers, ...spec.template.spec.containers].map(
+    (container: Json) => container.image,
+  );
+}
+
+describe("MultusNetworks (YAML install, blog defaults)", () => {
+  let run: NetworksRun;
+  before(async () => {
+    run = await runNetworks(ningxia());
+  });
+
+  it("declares the NAD CRD: k8s.cni.cncf.io, v1, namespaced, spec.config a string", () => {
+    const crd = run.one(TYPES.crd).inputs as Json;
+    assert.equal(crd.metadata.name, "network-attachment-definitions.k8s.cni.cncf.io");
+    assert.equal(crd.spec.group, "k8s.cni.cncf.io");
+    assert.equal(crd.spec.scope, "Namespaced");
+    assert.equal(crd.spec.names.kind, "NetworkAttachmentDefinition");
+    assert.deepEqual(
+      crd.spec.versions.map((version: Json) => [version.name, version.served, version.storage]),
+      [["v1", true, true]],
+    );
+    assert.deepEqual(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.config, {
+      type: "string",
+    });
+  });
+
+  it("declares the service account, the RBAC the daemon needs, and binds them", () => {
+    assert.deepEqual((run.one(TYPES.serviceAccount).inputs as Json).metadata, {
+      name: "multus",
+      namespace: "kube-system",
+    });
+    const role = run.one(TYPES.clusterRole).inputs as Json;
+    const verbsOf = (group: string, resource: string): string[] =>
+      role.rules
+        .filter((rule: Json) => rule.apiGroups.includes(group) && rule.resources.includes(resource))
+        .flatMap((rule: Json) => rule.verbs);
+    assert.deepEqual(verbsOf("k8s.cni.cncf.io", "*").sort(), ["get", "list", "watch"]);
+    assert.deepEqual(verbsOf("", "pods").sort(), ["get", "list", "update", "watch"]);
+    assert.deepEqual(verbsOf("", "pods/status").sort(), ["get", "patch", "update"]);
+    assert.deepEqual(verbsOf("", "events").sort(), ["create", "patch", "update"]);
+    const binding = run.one(TYPES.clusterRoleBinding).inputs as Json;
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: "multus",
+    });
+    assert.deepEqual(binding.subjects, [
+      { kind: "ServiceAccount", name: "multus", namespace: "kube-system" },
+    ]);
+  });
+
+  it("configures the daemon with the VPC CNI's 10-aws.conflist as master CNI", () => {
+    const configMap = run.one(TYPES.configMap).inputs as Json;
+    assert.equal(configMap.metadata.name, "multus-daemon-config");
+    assert.equal(configMap.metadata.namespace, "kube-system");
+    assert.deepEqual(JSON.parse(configMap.data["daemon-config.json"]), {
+      chrootDir: "/hostroot",
+      cniVersion: "0.3.1",
+      logLevel: "verbose",
+      logToStderr: true,
+      cniConfigDir: "/host/etc/cni/net.d",
+      multusAutoconfigDir: "/host/etc/cni/net.d",
+      multusConfigFile: "auto",
+      socketDir: "/host/run/multus/",
+      multusMasterCNI: "10-aws.conflist",
+    });
+  });
+
+  it("runs kube-multus-ds in kube-system from the Ningxia EKS registry, privileged on every Linux node", () => {
+    const daemonSet = run.one(TYPES.daemonSet).inputs as Json;
+    assert.equal(daemonSet.metadata.name, "kube-multus-ds");
+    assert.equal(daemonSet.metadata.namespace, "kube-system");
+    assert.deepEqual(daemonSetImages(run), [
+      "961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
+      "961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
+    ]);
+    const pod = daemonSet.spec.template.spec;
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.hostPID, true);
+    assert.equal(pod.priorityClassName, "system-node-critical");
+    assert.equal(pod.serviceAccountName, "multus");
+    assert.deepEqual(pod.tolerations, [{ operator: "Exists" }]);
+    assert.deepEqual(pod.nodeSelector, { "kubernetes.io/os": "linux" });
+    const arch =
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find(
+        (expression: Json) => expression.key === "kubernetes.io/arch",
+      );
+    assert.deepEqual(arch.values, ["amd64", "arm64"]);
+    assert.equal(pod.initContainers[0].name, "install-multus-binary");
+    assert.match(pod.initContainers[0].command.join(" "), /multus-shim \/host\/opt\/cni\/bin\/multus-shim/);
+    assert.equal(pod.containers[0].name, "kube-multus");
+    assert.match(pod.containers[0].command[0], /multus-daemon$/);
+    const hostPaths = pod.volumes
+      .filter((volume: Json) => volume.hostPath)
+      .map((volume: Json) => volume.hostPath.path);
+    for (const path of ["/etc/cni/net.d", "/opt/cni/bin", "/run", "/var/lib/kubelet", "/"]) {
+      assert.ok(hostPaths.includes(path), `host path ${path} is mounted`);
+    }
+    // Every mount names a declared volume.
+    const volumes = new Set(pod.volumes.map((volume: Json) => volume.name));
+    for (const container of [...pod.initContainers, ...pod.containers]) {
+      for (const mount of container.volumeMounts) assert.ok(volumes.has(mount.name), mount.name);
+    }
+    // The daemon's config is mounted where multus-daemon reads it.
+    const configMount = pod.containers[0].volumeMounts.find(
+      (mount: Json) => mount.name === "multus-daemon-config",
+    );
+    assert.equal(configMount.mountPath, "/etc/cni/net.d/multus.d");
+  });
+
+  it("stores each NAD's CNI config as JSON text in the default namespace", () => {
+    const nads = run.byType(TYPES.nad).map((resource) => resource.inputs as Json);
+    assert.deepEqual(
+      nads.map((nad) => [nad.metadata.name, nad.metadata.namespace, JSON.parse(nad.spec.config).master]),
+      [
+        ["ipvlan-conf-1", "default", "multus1"],
+        ["ipvlan-conf-2", "default", "multus2"],
+      ],
+    );
+    assert.equal(
+      nads[1].spec.config,
+      '{"cniVersion":"0.3.1","type":"ipvlan","master":"multus2","mode":"l2","capabilities":{"ips":true},' +
+        '"ipam":{"type":"host-local","subnet":"10.0.6.0/24","rangeStart":"10.0.6.10","rangeEnd":"10.0.6.30","gateway":"10.0.6.1"}}',
+    );
+  });
+
+  it("creates the samples and the check with the account's ECR mirror image by default", () => {
+    const image = `${ACCOUNT_ID}.dkr.ecr.cn-northwest-1.amazonaws.com.cn/multus-samples/busybox:1.36.1`;
+    const pods = run.byType(TYPES.pod).map((resource) => resource.inputs as Json);
+    assert.deepEqual(pods.map((pod) => pod.metadata.name).sort(), ["sampleapp-1", "sampleapp-dual"]);
+    for (const pod of pods) assert.equal(pod.spec.containers[0].image, image);
+    const job = run.one(TYPES.job).inputs as Json;
+    assert.equal(job.metadata.name, "multus-connectivity-check");
+    assert.equal(job.spec.template.spec.containers[0].image, image);
+    assert.ok(job.spec.backoffLimit <= 3 && job.spec.activeDeadlineSeconds > 0);
+    assert.deepEqual(run.outputs.sampleNames, ["sampleapp-1", "sampleapp-dual"]);
+    assert.deepEqual(run.outputs.checkJobNames, ["multus-connectivity-check"]);
+    assert.deepEqual(run.outputs.nadNames, {
+      "ipvlan-conf-1": { "cn-northwest-1a": "ipvlan-conf-1" },
+      "ipvlan-conf-2": { "cn-northwest-1a": "ipvlan-conf-2" },
+    });
+  });
+
+  it("puts every Kubernetes object under the component and on the cluster's provider", () => {
+    const component = run.one(TYPES.component);
+    const provider = run.one(TYPES.provider);
+    const children = run.resources.filter((resource) => resource.type.startsWith("kubernetes:"));
+    assert.equal(children.length, 6 + 2 + 2 + 1);
+    for (const child of children) {
+      assert.equal(child.parent, component.key, child.key);
+      assert.equal(child.provider, provider.key, child.key);
+    }
+  });
+
+  it("orders: node group → Multus → NADs → samples → check", () => {
+    const nodes = "test:index:NodeGroup::unit-nodes";
+    for (const type of [
+      TYPES.crd,
+      TYPES.serviceAccount,
+      TYPES.clusterRole,
+      TYPES.configMap,
+      TYPES.daemonSet,
+    ]) {
+      assert.ok(run.one(type).dependsOn.includes(nodes), `${type} waits for the node group`);
+    }
+    const crd = run.one(TYPES.crd).key;
+    const daemonSet = run.one(TYPES.daemonSet).key;
+    const nads = run.byType(TYPES.nad);
+    for (const nad of nads) assert.deepEqual(nad.dependsOn, [crd]);
+    const pods = run.byType(TYPES.pod);
+    for (const pod of pods) {
+      for (const nad of nads) assert.ok(pod.dependsOn.includes(nad.key), `${pod.name} after ${nad.name}`);
+      assert.ok(pod.dependsOn.includes(daemonSet), `${pod.name} after the daemonset`);
+      assert.equal(pod.deleteBeforeReplace, true);
+    }
+    assert.deepEqual(run.one(TYPES.job).dependsOn.sort(), pods.map((pod) => pod.key).sort());
+  });
+
+  it("declares no Helm release", () => {
+    assert.equal(run.byType(TYPES.release).length, 0);
+  });
+});
+
+describe("MultusNetworks images and install methods", () => {
+  it("pulls from the Beijing EKS registry in cn-north-1", async () => {
+    const run = await runNetworks(beijing());
+    assert.deepEqual(daemonSetImages(run), [
+      "918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
+      "918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
+    ]);
+    const pod = run.byType(TYPES.pod)[0].inputs as Json;
+    assert.equal(
+      pod.spec.containers[0].image,
+      `${ACCOUNT_ID}.dkr.ecr.cn-north-1.amazonaws.com.cn/multus-samples/busybox:1.36.1`,
+    );
+  });
+
+  it("takes registry, repository and tag overrides, and an explicit sample image", async () => {
+    const run = await runNetworks(
+      beijing({
+        multusImageRegistry: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn",
+        multusImageRepository: "mirror/multus",
+        multusImageTag: "v4.1.4-custom",
+        sampleImage: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/tools/netshoot:v0.13",
+      }),
+    );
+    assert.deepEqual(daemonSetImages(run), [
+      "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/mirror/multus:v4.1.4-custom",
+      "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/mirror/multus:v4.1.4-custom",
+    ]);
+    for (const pod of run.byType(TYPES.pod)) {
+      assert.equal(
+        (pod.inputs as Json).spec.containers[0].image,
+        "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/tools/netshoot:v0.13",
+      );
+    }
+  });
+
+  it("installs with Helm instead of YAML when asked, and the NADs wait for the release", async () => {
+    const run = await runNetworks(
+      ningxia({
+        multusInstall: "helm",
+        multusHelmChart: "oci://111122223333.dkr.ecr.cn-northwest-1.amazonaws.com.cn/charts/multus",
+        multusHelmVersion: "1.2.3",
+        multusHelmValues: { image: { tag: "v4.1.4" } },
+      }),
+    );
+    for (const type of YAML_INSTALL_TYPES) assert.equal(run.byType(type).length, 0, `${type} not declared`);
+    const release = run.one(TYPES.release);
+    assert.equal(
+      release.inputs.chart,
+      "oci://111122223333.dkr.ecr.cn-northwest-1.amazonaws.com.cn/charts/multus",
+    );
+    assert.equal(release.inputs.version, "1.2.3");
+    assert.equal(release.inputs.namespace, "kube-system");
+    assert.deepEqual(release.inputs.values, { image: { tag: "v4.1.4" } });
+    assert.ok(release.dependsOn.includes("test:index:NodeGroup::unit-nodes"));
+    for (const nad of run.byType(TYPES.nad)) assert.deepEqual(nad.dependsOn, [release.key]);
+  });
+
+  it("passes a chart repository URL to the release", async () => {
+    const run = await runNetworks(
+      ningxia({
+        multusInstall: "helm",
+        multusHelmChart: "multus",
+        multusHelmRepository: "https://charts.example.cn/multus",
+      }),
+    );
+    assert.deepEqual(run.one(TYPES.release).inputs.repositoryOpts, {
+      repo: "https://charts.example.cn/multus",
+    });
+  });
+
+  it("declares no samples and no check when samples are off", async () => {
+    const run = await runNetworks(ningxia({ samplesEnabled: false }));
+    assert.equal(run.byType(TYPES.pod).length + run.byType(TYPES.job).length, 0);
+    assert.equal(run.byType(TYPES.nad).length, 2);
+    assert.deepEqual(run.outputs.sampleNames, []);
+  });
+});
+
+describe("MultusNetworks on a multi-AZ node group", () => {
+  let run: NetworksRun;
+  before(async () => {
+    run = await runNetworks(ningxia({ nodeAvailabilityZones: ["cn-northwest-1a", "cn-northwest-1b"] }));
+  });
+
+  it("declares per-AZ NADs and reports them per network and AZ", () => {
+    assert.deepEqual(
+      run.byType(TYPES.nad).map((nad) => (nad.inputs as Json).metadata.name),
+      ["ipvlan-conf-1-a", "ipvlan-conf-1-b", "ipvlan-conf-2-a", "ipvlan-conf-2-b"],
+    );
+    assert.deepEqual(run.outputs.nadNames, {
+      "ipvlan-conf-1": { "cn-northwest-1a": "ipvlan-conf-1-a", "cn-northwest-1b": "ipvlan-conf-1-b" },
+      "ipvlan-conf-2": { "cn-northwest-1a": "ipvlan-conf-2-a", "cn-northwest-1b": "ipvlan-conf-2-b" },
+    });
+  });
+
+  it("pins samples and checks to their AZ and uses that AZ's NADs", () => {
+    // Registration order under mocks follows output resolution, so compare by name.
+    const pods = run
+      .byType(TYPES.pod)
+      .map((resource) => resource.inputs as Json)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    assert.deepEqual(
+      pods.map((pod) => [pod.metadata.name, pod.spec.nodeSelector["topology.kubernetes.io/zone"]]),
+      [
+        ["sampleapp-1-a", "cn-northwest-1a"],
+        ["sampleapp-1-b", "cn-northwest-1b"],
+        ["sampleapp-dual-a", "cn-northwest-1a"],
+        ["sampleapp-dual-b", "cn-northwest-1b"],
+      ],
+    );
+    const dualB = JSON.parse(pods[3].metadata.annotations["k8s.v1.cni.cncf.io/networks"]);
+    assert.deepEqual(dualB, [
+      { name: "ipvlan-conf-1-b", interface: "net1", ips: ["10.0.5.79/24"] },
+      { name: "ipvlan-conf-2-b", interface: "net2", ips: ["10.0.7.30/24"] },
+    ]);
+    assert.deepEqual(run.outputs.checkJobNames, [
+      "multus-connectivity-check-a",
+      "multus-connectivity-check-b",
+    ]);
+  });
+});

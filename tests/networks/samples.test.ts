@@ -1,0 +1,96 @@
+// Sample and check planning: annotation forms, what gets pinned and pinged, and same-node affinity.
+import { strict as assert } from "node:assert";
+import { planNetworkAttachments } from "../../components/networks/nad";
+import { checkJobSpec, planSamples, samplePodSpec } from "../../components/networks/samples";
+import { ningxia, settingsOf } from "./harness";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function planFor(overrides: Record<string, unknown>, connectivityCheck: boolean) {
+  const settings = settingsOf(ningxia(overrides));
+  const zones = settings.nodeGroup.availabilityZones;
+  return planSamples(settings.networks, zones, planNetworkAttachments(settings.networks, zones), {
+    connectivityCheck,
+  });
+}
+
+describe("Sample and check plan", () => {
+  it("uses the blog's plain annotations when the check is off", () => {
+    const plan = planFor({}, false);
+    assert.deepEqual(
+      plan.samples.map((pod) => [pod.name, pod.networksAnnotation, pod.sameNodeAs]),
+      [
+        ["sampleapp-1", "ipvlan-conf-1", []],
+        ["sampleapp-dual", "ipvlan-conf-1, ipvlan-conf-2", []],
+      ],
+    );
+    assert.equal(plan.checks.length, 0);
+  });
+
+  it("pins addresses from the top of each range and keeps the pods on one node when the check is on", () => {
+    const plan = planFor({}, true);
+    assert.deepEqual(JSON.parse(plan.samples[0].networksAnnotation), [
+      { name: "ipvlan-conf-1", interface: "net1", ips: ["10.0.4.80/24"] },
+    ]);
+    assert.deepEqual(plan.samples[1].sameNodeAs, ["sampleapp-1"]);
+    const [check] = plan.checks;
+    assert.deepEqual(check.sameNodeAs, ["sampleapp-1", "sampleapp-dual"]);
+    assert.deepEqual(
+      check.targets.map((target) => `${target.sample}:${target.fromInterface}->${target.address}`),
+      [
+        "sampleapp-1:net1->10.0.4.80/24",
+        "sampleapp-dual:net1->10.0.4.79/24",
+        "sampleapp-dual:net2->10.0.6.30/24",
+      ],
+    );
+    const job = checkJobSpec(check, "registry.example.cn/busybox:1") as Json;
+    assert.deepEqual(job.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
+      {
+        labelSelector: { matchLabels: { "multus-eks/sample": "sampleapp-1" } },
+        topologyKey: "kubernetes.io/hostname",
+      },
+      {
+        labelSelector: { matchLabels: { "multus-eks/sample": "sampleapp-dual" } },
+        topologyKey: "kubernetes.io/hostname",
+      },
+    ]);
+    assert.equal(job.template.spec.restartPolicy, "Never");
+    assert.equal(job.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], check.networksAnnotation);
+    const pod = samplePodSpec(plan.samples[0], "registry.example.cn/busybox:1") as Json;
+    assert.equal(pod.affinity, undefined);
+    assert.deepEqual(pod.containers[0].securityContext.capabilities.add, ["NET_RAW"]);
+  });
+
+  it("does not pin or ping eni-prefix networks, and says so", () => {
+    const plan = planFor(
+      {
+        networks: [
+          { name: "ipvlan-conf-1", rangeStart: 70, rangeEnd: 80 },
+          { name: "routed", ipam: "eni-prefix" },
+        ],
+      },
+      true,
+    );
+    assert.deepEqual(JSON.parse(plan.samples[1].networksAnnotation), [
+      { name: "ipvlan-conf-1", interface: "net1", ips: ["10.0.4.79/24"] },
+      { name: "routed", interface: "net2" },
+    ]);
+    assert.deepEqual(
+      plan.checks[0].targets.map((target) => target.network),
+      ["ipvlan-conf-1", "ipvlan-conf-1"],
+    );
+    assert.deepEqual(plan.notes, [
+      'network "routed": not pinged (eni-prefix addresses are chosen per node at run time)',
+    ]);
+  });
+
+  it("plans no check when no network can be pinged (macvlan private)", () => {
+    const plan = planFor({ networks: [{ name: "quiet", cni: "macvlan", mode: "private" }] }, true);
+    assert.deepEqual(
+      plan.samples.map((pod) => pod.name),
+      ["sampleapp-1"],
+    );
+    assert.equal(plan.checks.length, 0);
+    assert.match(plan.notes[0], /macvlan mode private blocks pod-to-pod traffic/);
+  });
+});
