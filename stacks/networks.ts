@@ -27,11 +27,7 @@ export function createMultusNetworks(
   cluster: Pick<ClusterResult, "kubeconfigJson">,
   dependsOn: pulumi.Resource[],
 ): MultusNetworks {
-  const provider = new k8s.Provider(`${settings.clusterName}-k8s`, {
-    kubeconfig: cluster.kubeconfigJson,
-    // Server-side apply lets the NADs' CRD and the NADs go in one run.
-    enableServerSideApply: true,
-  });
+  const provider = new k8s.Provider(`${settings.clusterName}-k8s`, { kubeconfig: cluster.kubeconfigJson });
   const { install: installSettings } = settings.multus;
   const install: MultusInstallArgs =
     installSettings.method === "yaml"

@@ -147,7 +147,7 @@ describe("config validation", () => {
 
   it("rejects duplicate network names, naming the later entry and the earlier one", () => {
     expectOneProblem(
-      { networks: [{ name: "n1" }, { name: "n2" }, { name: "n1" }] },
+      { nodeInstanceType: "c5.xlarge", networks: [{ name: "n1" }, { name: "n2" }, { name: "n1" }] },
       "multus-eks:networks[2].name",
       /used by networks\[0\]/,
     );
@@ -155,7 +155,10 @@ describe("config validation", () => {
 
   it("names the right entry for a duplicate even when an earlier entry is invalid", () => {
     const problems = problemsOf(
-      ningxiaWith({ networks: [{ name: "bad", cni: "bridge" }, { name: "n1" }, { name: "n1" }] }),
+      ningxiaWith({
+        nodeInstanceType: "c5.xlarge",
+        networks: [{ name: "bad", cni: "bridge" }, { name: "n1" }, { name: "n1" }],
+      }),
     );
     assert.deepStrictEqual(
       problems.map((problem) => problem.setting),

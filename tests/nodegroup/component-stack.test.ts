@@ -1,3 +1,4 @@
+import { gunzipSync } from "zlib";
 // The node group as the stack program declares it, run offline under mocks for the China stacks
 // (ningxia, beijing), a global-partition variant and a multi-AZ group.
 import { strict as assert } from "node:assert";
@@ -66,7 +67,9 @@ function trustedService(role: RecordedResource): string {
 
 /** The user data's parts by content type (the format itself is tested with the user data). */
 function userDataParts(run: OfflineRun): Map<string, string> {
-  const text = Buffer.from(String(one(run, TEMPLATE).inputs.userData), "base64").toString("utf8");
+  const payload = Buffer.from(String(one(run, TEMPLATE).inputs.userData), "base64");
+  // Over EC2's 16 KB the user data is gzip'd (nodeadm and cloud-init both read that).
+  const text = (payload[0] === 0x1f && payload[1] === 0x8b ? gunzipSync(payload) : payload).toString("utf8");
   const parts = new Map<string, string>();
   for (const chunk of text.split(`--${MIME_BOUNDARY}`).slice(1)) {
     const match = /^\nContent-Type: ([^\n]+)\n\n([\s\S]*)$/.exec(chunk);
