@@ -20,6 +20,7 @@ export function buildStack(settings: StackSettings): Record<string, unknown> {
     availabilityZones: settings.availabilityZones,
     clusterName: settings.clusterName,
     telecomIngressCidrs: settings.telecomIngressCidrs,
+    prefixReservations: settings.prefixReservations,
     tags: baseTags,
     ...(settings.bastion.enabled
       ? {

@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_TAG_KEY } from "../model/tags";
 import { PlannedSubnet, SubnetLayout } from "./plan";
+import type { PrefixReservation } from "./prefix-reservations";
 import { TELECOM_PORTS } from "./telecom-ports";
 
 export interface BastionArgs {
@@ -31,6 +32,8 @@ export interface MultusVpcArgs {
   readonly telecomIngressCidrs: readonly string[];
   /** Omit for no bastion. */
   readonly bastion?: BastionArgs;
+  /** Prefix reservations on Multus subnets (eni-prefix networks), from `planPrefixReservations`. */
+  readonly prefixReservations?: readonly PrefixReservation[];
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -176,6 +179,20 @@ export class MultusVpc extends pulumi.ComponentResource {
         parent,
       );
       multusSubnetIds[network] = { ...multusSubnetIds[network], [planned.availabilityZone]: created.id };
+    }
+
+    for (const reservation of args.prefixReservations ?? []) {
+      const suffix = zoneSuffix(reservation.availabilityZone);
+      new aws.ec2.SubnetCidrReservation(
+        `${name}-prefixes-${reservation.network}-${suffix}-${reservation.cidr.replace(/[./]/g, "-")}`,
+        {
+          subnetId: multusSubnetIds[reservation.network][reservation.availabilityZone],
+          cidrBlock: reservation.cidr,
+          reservationType: "prefix",
+          description: `/28 prefixes for the nodes on Multus network ${reservation.network}`,
+        },
+        parent,
+      );
     }
 
     const multusSecurityGroup = new aws.ec2.SecurityGroup(

@@ -12,6 +12,7 @@ import {
   SubnetLayout,
 } from "../../components/vpc/plan";
 import { maxPodsProblems } from "../../components/nodegroup/max-pods";
+import { delegablePrefixCount, planPrefixReservations } from "../../components/vpc/prefix-reservations";
 import { isNitroInstanceType } from "../../components/nodegroup/nitro";
 import { findRegion, REGIONS } from "../regions";
 import { readMultusSettings } from "./multus";
@@ -302,6 +303,22 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     );
   }
 
+  for (const network of networks.filter((candidate) => candidate.ipam === "eni-prefix")) {
+    for (const subnet of network.subnets.filter((candidate) =>
+      nodeAvailabilityZones.includes(candidate.availabilityZone),
+    )) {
+      const room = delegablePrefixCount(subnet.cidr);
+      if (room < maxSize) {
+        problems.add(
+          "nodeMaxSize",
+          `${maxSize} nodes need ${maxSize} /28 prefixes on eni-prefix network "${network.name}", but its subnet ${subnet.cidr} in ` +
+            `${subnet.availabilityZone} has room for ${room}: lower nodeMaxSize or give the network larger cidrs`,
+        );
+      }
+    }
+  }
+  const prefixReservationEnabled = read.get("prefixReservationEnabled");
+
   problems.throwIfAny();
   return {
     project: context.project,
@@ -340,6 +357,9 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
       maxPods,
       labels,
     },
+    prefixReservations: prefixReservationEnabled
+      ? planPrefixReservations(networks, nodeAvailabilityZones, maxSize)
+      : [],
     tags,
     multus,
   };

@@ -164,6 +164,11 @@ export const SETTINGS = {
     description: "Extra node labels as key=value strings.",
     default: [],
   },
+  prefixReservationEnabled: {
+    kind: "boolean",
+    description: "Reserve room for one /28 per node (nodeMaxSize) in each eni-prefix network's subnets, so prefixes cannot run out for lack of aligned space.",
+    default: true,
+  },
   multusInstall: {
     kind: "string",
     description:

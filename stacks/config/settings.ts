@@ -3,6 +3,7 @@
  */
 import type { MultusNetwork } from "../../components/model/network";
 import type { SubnetLayout } from "../../components/vpc/plan";
+import type { PrefixReservation } from "../../components/vpc/prefix-reservations";
 import type { RegionInfo } from "../regions";
 import type { MultusSettings } from "./multus";
 
@@ -48,6 +49,8 @@ export interface StackSettings {
   readonly bastion: BastionSettings;
   readonly endpoint: EndpointSettings;
   readonly nodeGroup: NodeGroupSettings;
+  /** Subnet CIDR reservations for eni-prefix networks (empty when there are none or they are off). */
+  readonly prefixReservations: readonly PrefixReservation[];
   readonly tags: Readonly<Record<string, string>>;
   readonly multus: MultusSettings;
 }
