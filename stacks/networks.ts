@@ -54,6 +54,7 @@ export function createMultusNetworks(
       enabled: settings.multus.samplesEnabled,
       image: sampleImage,
       connectivityCheck: settings.multus.connectivityCheckEnabled,
+      nodeCount: settings.nodeGroup.desiredSize,
     },
     dependsOn,
   });

@@ -1,9 +1,11 @@
 /**
  * MultusNetworks: Multus on the cluster (thick plugin from YAML, or a Helm chart), one
  * NetworkAttachmentDefinition per network (per node AZ for host-local networks on multi-AZ node
- * groups), the blog's sample pods and a connectivity-check Job. Every decision is made by the pure
- * planners (nad.ts, multus-manifests.ts, samples.ts); this file only declares resources, in order:
- * caller's dependsOn (nodes, VPC CNI) → Multus → NADs → samples → check.
+ * groups), the blog's sample pods and a connectivity-check Job, plus a cross-node check of eni-prefix
+ * networks on node groups of two or more nodes. Every decision is made by the pure planners (nad.ts,
+ * multus-manifests.ts, samples.ts, cross-node-check.ts); this file only declares resources, in order:
+ * caller's dependsOn (nodes, VPC CNI) → Multus → NADs → samples → check, and NADs → responder →
+ * cross-node check (after its ServiceAccount, Role and RoleBinding).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,6 +22,14 @@ import {
 } from "./multus-manifests";
 import { attachmentFor, planNetworkAttachments } from "./nad";
 import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec } from "./samples";
+import {
+  crossNodeJobSpec,
+  crossNodeRole,
+  crossNodeRoleBinding,
+  crossNodeServiceAccount,
+  CrossNodePlan,
+  planCrossNodeCheck,
+} from "./cross-node-check";
 
 export type MultusInstallArgs =
   | {
@@ -43,6 +53,8 @@ export interface MultusSamplesArgs {
   readonly image: pulumi.Input<string>;
   /** Run the ping Job after the samples; needs `enabled`. */
   readonly connectivityCheck: boolean;
+  /** Desired node count; 2 or more adds the cross-node check of eni-prefix networks. Default 1. */
+  readonly nodeCount?: number;
 }
 
 export interface MultusNetworksArgs {
@@ -65,7 +77,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
   /** NAD name by network, then by node AZ (an eni-prefix network's one NAD appears under every AZ). */
   public readonly nadNames: pulumi.Output<Record<string, Record<string, string>>>;
   public readonly sampleNames: pulumi.Output<string[]>;
-  /** One check Job per node AZ; empty when the check is off or nothing can be pinged. */
+  /** One check Job per node AZ, then the cross-node check; empty when the check is off or nothing can be pinged. */
   public readonly checkJobNames: pulumi.Output<string[]>;
   /** Why some attachments are not pinged. */
   public readonly checkNotes: pulumi.Output<string[]>;
@@ -145,16 +157,87 @@ export class MultusNetworks extends pulumi.ComponentResource {
       );
     }
 
+    const crossNode = args.samples.enabled
+      ? planCrossNodeCheck(args.networks, args.nodeZones, nads, {
+          connectivityCheck: args.samples.connectivityCheck,
+          nodeCount: args.samples.nodeCount ?? 1,
+        })
+      : { notes: [] };
+    const crossNodeJobs = crossNode.plan
+      ? [this.crossNodeCheck(name, namespace, crossNode.plan, image, [...nadResources, ...multus.all], child)]
+      : [];
+
     this.nadNames = pulumi.output(nadNames);
-    this.sampleNames = pulumi.output(plan.samples.map((pod) => pod.name));
-    this.checkJobNames = pulumi.output(plan.checks.map((check) => check.name));
-    this.checkNotes = pulumi.output([...plan.notes]);
+    this.sampleNames = pulumi.output([
+      ...plan.samples.map((pod) => pod.name),
+      ...(crossNode.plan ? [crossNode.plan.responder.name] : []),
+    ]);
+    this.checkJobNames = pulumi.output([...plan.checks.map((check) => check.name), ...crossNodeJobs]);
+    this.checkNotes = pulumi.output([...plan.notes, ...crossNode.notes]);
     this.registerOutputs({
       nadNames: this.nadNames,
       sampleNames: this.sampleNames,
       checkJobNames: this.checkJobNames,
       checkNotes: this.checkNotes,
     });
+  }
+
+  /** Responder, the check's RBAC and the Job; resolves to the Job's name. */
+  private crossNodeCheck(
+    name: string,
+    namespace: string,
+    plan: CrossNodePlan,
+    image: pulumi.Output<string>,
+    networksReady: pulumi.Resource[],
+    child: { parent: pulumi.Resource; provider: k8s.Provider },
+  ): string {
+    const { responder, check } = plan;
+    const responderPod = new k8s.core.v1.Pod(
+      `${name}-${responder.name}`,
+      {
+        metadata: {
+          name: responder.name,
+          namespace,
+          labels: { ...responder.labels },
+          annotations: { [NETWORKS_ANNOTATION]: responder.networksAnnotation },
+        },
+        spec: image.apply(
+          (reference) => samplePodSpec(responder, reference) as unknown as k8s.types.input.core.v1.PodSpec,
+        ),
+      },
+      { ...child, dependsOn: networksReady, deleteBeforeReplace: true },
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-${check.serviceAccount}`,
+      crossNodeServiceAccount(check, namespace) as k8s.core.v1.ServiceAccountArgs,
+      child,
+    );
+    const role = new k8s.rbac.v1.Role(
+      `${name}-${check.role}`,
+      crossNodeRole(check, namespace) as k8s.rbac.v1.RoleArgs,
+      child,
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+      `${name}-${check.roleBinding}-binding`,
+      crossNodeRoleBinding(check, namespace) as unknown as k8s.rbac.v1.RoleBindingArgs,
+      { ...child, dependsOn: [serviceAccount, role] },
+    );
+    new k8s.batch.v1.Job(
+      `${name}-${check.name}`,
+      {
+        metadata: {
+          name: check.name,
+          namespace,
+          labels: { ...check.labels },
+          annotations: { "pulumi.com/replaceUnready": "true" },
+        },
+        spec: image.apply(
+          (reference) => crossNodeJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
+        ),
+      },
+      { ...child, dependsOn: [responderPod, binding], deleteBeforeReplace: true },
+    );
+    return check.name;
   }
 
   private installMultus(

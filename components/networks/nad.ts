@@ -71,10 +71,16 @@ export function cniConfigFor(network: MultusNetwork, subnet: MultusSubnet | unde
     mode: network.mode,
   };
   if (network.ipam === "eni-prefix") {
-    const routes = network.routes.map((dst) => ({ dst }));
+    // One NAD serves every AZ, so a pod only knows its own node's subnet: route the network's other
+    // subnets through the pod's VPC router (the plugin fills in that gateway and drops the route to
+    // the pod's own, connected subnet).
+    const destinations = [...new Set([...network.subnets.map((other) => other.cidr), ...network.routes])];
     return {
       ...base,
-      ipam: eniPrefixIpamConfig({ deviceIndex: network.deviceIndex, ...(routes.length ? { routes } : {}) }),
+      ipam: eniPrefixIpamConfig({
+        deviceIndex: network.deviceIndex,
+        routes: destinations.map((dst) => ({ dst })),
+      }),
     };
   }
   if (!subnet) throw new Error(`Multus network "${network.name}" (host-local) needs a subnet`);

@@ -12,7 +12,8 @@
  * host-local keeps its state per node and these addresses are unknown to the VPC, so the samples and
  * the check are kept on one node (pod affinity); with the check off the samples use the blog's plain
  * annotation. eni-prefix attachments cannot be pinned (their prefix is chosen per node at run
- * time), so the check does not ping them; macvlan private/vepa/passthru modes forbid pod-to-pod
+ * time), so this check does not ping them: cross-node-check.ts does, from another node, once the
+ * node group has two or more nodes; macvlan private/vepa/passthru modes forbid pod-to-pod
  * traffic on one node, so those networks are not pinged either.
  */
 import { addressAt, addressToNumber, offsetOf, prefixLength } from "../model/cidr";

@@ -8,6 +8,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { LambdaConfig } from "./config";
+import type { InvocationDeadline } from "./deadline";
 
 export interface LambdaDeps {
   config: LambdaConfig;
@@ -15,4 +16,6 @@ export interface LambdaDeps {
   autoScaling: AutoScalingClient;
   logger: Logger;
   now: () => Date;
+  /** Bounds every AWS call of an invocation; the clients must be guarded with it (guardWithDeadline). */
+  deadline?: InvocationDeadline;
 }

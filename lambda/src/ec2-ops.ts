@@ -114,7 +114,7 @@ export async function createEni(ec2: EC2Client, slot: EniSlot): Promise<NetworkI
   return response.NetworkInterface;
 }
 
-async function describeEni(ec2: EC2Client, eniId: string): Promise<NetworkInterface | undefined> {
+export async function describeEni(ec2: EC2Client, eniId: string): Promise<NetworkInterface | undefined> {
   const response = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
   return response.NetworkInterfaces?.[0];
 }

@@ -5,6 +5,7 @@
 
 import { createClients } from "./clients";
 import { LAMBDA_CONFIG_ENV, parseLambdaConfig } from "./config";
+import { guardWithDeadline, InvocationDeadline } from "./deadline";
 import type { LambdaDeps } from "./deps";
 import { classifyEvent, type IncomingEvent } from "./events";
 import { handleLaunch, type LaunchOutcome } from "./launch";
@@ -15,30 +16,40 @@ import { handleTerminate, type TerminateOutcome } from "./terminate";
 export type HandlerOutcome =
   LaunchOutcome | TerminateOutcome | SweepOutcome | { kind: "ignored"; reason: string };
 
-export type EniHandler = (event: IncomingEvent) => Promise<HandlerOutcome>;
+/** `remainingTimeMs` is the Lambda context's getRemainingTimeInMillis; without it calls have no deadline. */
+export type EniHandler = (event: IncomingEvent, remainingTimeMs?: () => number) => Promise<HandlerOutcome>;
 
 /** The handler's logic with its dependencies given (tests, benchmarks); `handler` below builds them. */
 export function createHandler(deps: LambdaDeps): EniHandler {
-  return async (event) => {
-    const classified = classifyEvent(event);
-    switch (classified.kind) {
-      case "launch":
-        deps.logger.info("launch lifecycle action", {
-          instanceId: classified.action.instanceId,
-          origin: classified.action.origin,
-          destination: classified.action.destination,
-        });
-        return handleLaunch(deps, classified.action);
-      case "terminate":
-        deps.logger.info("terminate lifecycle action", { instanceId: classified.action.instanceId });
-        return handleTerminate(deps, classified.action);
-      case "sweep":
-        return handleSweep(deps);
-      case "ignored":
-        deps.logger.warn("event ignored", { reason: classified.reason });
-        return classified;
+  return async (event, remainingTimeMs) => {
+    if (deps.deadline && remainingTimeMs) deps.deadline.begin(remainingTimeMs());
+    try {
+      return await dispatch(deps, event);
+    } finally {
+      deps.deadline?.end();
     }
   };
+}
+
+async function dispatch(deps: LambdaDeps, event: IncomingEvent): Promise<HandlerOutcome> {
+  const classified = classifyEvent(event);
+  switch (classified.kind) {
+    case "launch":
+      deps.logger.info("launch lifecycle action", {
+        instanceId: classified.action.instanceId,
+        origin: classified.action.origin,
+        destination: classified.action.destination,
+      });
+      return handleLaunch(deps, classified.action);
+    case "terminate":
+      deps.logger.info("terminate lifecycle action", { instanceId: classified.action.instanceId });
+      return handleTerminate(deps, classified.action);
+    case "sweep":
+      return handleSweep(deps);
+    case "ignored":
+      deps.logger.warn("event ignored", { reason: classified.reason });
+      return classified;
+  }
 }
 
 let deployed: EniHandler | undefined;
@@ -48,9 +59,17 @@ function deployedHandler(): EniHandler {
   if (!deployed) {
     const logger = createLogger();
     const config = parseLambdaConfig(process.env[LAMBDA_CONFIG_ENV]);
-    deployed = createHandler({ config, logger, now: () => new Date(), ...createClients() });
+    const deadline = new InvocationDeadline();
+    const clients = createClients();
+    guardWithDeadline(clients.ec2, deadline);
+    guardWithDeadline(clients.autoScaling, deadline);
+    deployed = createHandler({ config, logger, now: () => new Date(), deadline, ...clients });
   }
   return deployed;
 }
 
-export const handler = (event: IncomingEvent): Promise<HandlerOutcome> => deployedHandler()(event);
+export const handler = (
+  event: IncomingEvent,
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<HandlerOutcome> =>
+  deployedHandler()(event, context ? () => context.getRemainingTimeInMillis() : undefined);

@@ -15,6 +15,7 @@ import {
   attachEni,
   createEni,
   deleteEni,
+  describeEni,
   describeLaunchingInstance,
   disableSourceDestCheck,
   errorName,
@@ -71,6 +72,26 @@ async function deleteSurplus(
   }
 }
 
+/**
+ * Attaches, treating InvalidNetworkInterface.InUse as success when the ENI is in fact attached to
+ * this instance at this index: EC2 performed an earlier attempt whose reply was lost, and the SDK's
+ * retry then found the ENI in use.
+ */
+async function attachOrConfirm(
+  ec2: LambdaDeps["ec2"],
+  id: string,
+  instanceId: string,
+  deviceIndex: number,
+): Promise<void> {
+  try {
+    await attachEni(ec2, id, instanceId, deviceIndex);
+  } catch (error) {
+    if (errorName(error) !== "InvalidNetworkInterface.InUse") throw error;
+    const current = await describeEni(ec2, id);
+    if (!current || !isAttachedTo(current, instanceId, deviceIndex)) throw error;
+  }
+}
+
 async function ensureSlot(
   deps: LambdaDeps,
   instance: InstanceFacts,
@@ -122,7 +143,7 @@ async function ensureSlot(
     }
     if (eni.Status !== "available") eni = await waitUntilAvailable(ec2, eniId(eni));
     const attachStarted = Date.now();
-    await attachEni(ec2, eniId(eni), instanceId, slot.deviceIndex);
+    await attachOrConfirm(ec2, eniId(eni), instanceId, slot.deviceIndex);
     progress.attached.add(eniId(eni));
     eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
     logger.info("attached ENI", {
@@ -137,11 +158,13 @@ async function ensureSlot(
     if (eni.Attachment?.Status !== "attached") eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
   }
 
-  if (eni.SourceDestCheck !== false) await disableSourceDestCheck(ec2, eniId(eni));
+  // DeleteOnTermination first: if throttling then stops this launch, the attached ENI still goes
+  // with the instance that Auto Scaling terminates after ABANDON.
   const attachmentId = eni.Attachment?.AttachmentId;
   if (!attachmentId) throw new Error(`${eniId(eni)} is attached but EC2 reports no attachment ID`);
   if (eni.Attachment?.DeleteOnTermination !== true)
     await setDeleteOnTermination(ec2, eniId(eni), attachmentId);
+  if (eni.SourceDestCheck !== false) await disableSourceDestCheck(ec2, eniId(eni));
   logger.info("ENI ready", {
     instanceId,
     network: slot.network,
@@ -236,6 +259,7 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
       error: message,
       createdEniIds: [...progress.created],
     });
+    deps.deadline?.enterFinish();
     const deletedEniIds = await cleanUp(deps, instanceId, progress);
     await completeLifecycleAction(deps.autoScaling, action, "ABANDON");
     logger.info("completed lifecycle action", { instanceId, result: "ABANDON", durationMs: since(started) });
@@ -252,6 +276,7 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
   }
   // Outside the try: a failed CONTINUE must not delete attached ENIs. The error fails the
   // invocation, Lambda redelivers, and the redelivery finds all ENIs in place.
+  deps.deadline?.enterFinish();
   await completeLifecycleAction(deps.autoScaling, action, "CONTINUE");
   logger.info("completed lifecycle action", {
     instanceId,

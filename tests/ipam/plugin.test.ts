@@ -112,6 +112,29 @@ describe("multus-eni-prefix IPAM plugin (real CNI invocation)", function () {
     );
   });
 
+  it("routes the network's other subnets through the VPC router, and not the pod's own subnet", async function () {
+    const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI], {
+      routes: [{ dst: "10.0.4.0/24" }, { dst: "10.0.5.0/24" }],
+    });
+    const result = (await cniResult(invoke("ADD", "pod-routes"))) as CniResult & {
+      routes?: { dst: string; gw?: string }[];
+    };
+    // A route without gw goes through the address's gateway (the VPC router) when the main plugin
+    // configures the interface.
+    assert.deepEqual(result.routes, [{ dst: "10.0.5.0/24" }]);
+    assert.equal(ipv4Of(result).gateway, "10.0.4.1");
+  });
+
+  it("rejects a route whose dst is not a CIDR", async function () {
+    const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
+    const request = invoke("ADD", "pod-bad-route");
+    const error = await cniError({
+      ...request,
+      config: { ...request.config, ipam: { ...request.config.ipam, routes: [{ dst: "not-a-cidr" }] } },
+    });
+    assert.match(error.msg, /ipam.routes dst 'not-a-cidr' is not a CIDR/);
+  });
+
   it("keeps the caller's cniVersion (0.4.0 result format)", async function () {
     const { invoke } = await node([PRIMARY_ENI, MULTUS_ENI]);
     const request = invoke("ADD", "pod-v04");

@@ -103,7 +103,12 @@ describe("NetworkAttachmentDefinition plan", () => {
       type: "ipvlan",
       master: "multus2",
       mode: "l2",
-      ipam: { type: ENI_PREFIX_IPAM_PLUGIN, deviceIndex: 2, routes: [{ dst: "10.9.0.0/16" }] },
+      // Every subnet of the network (the plugin drops the pod's own), then the configured routes.
+      ipam: {
+        type: ENI_PREFIX_IPAM_PLUGIN,
+        deviceIndex: 2,
+        routes: [{ dst: "10.0.6.0/24" }, { dst: "10.0.7.0/24" }, { dst: "10.9.0.0/16" }],
+      },
     });
   });
 

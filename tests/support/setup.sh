@@ -10,6 +10,9 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+# The cross-node check script runs under busybox (as in the sample image) against a TLS fake API.
+[ -x /bin/busybox ] || missing+=(busybox)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -114,6 +114,11 @@ def ipam_settings(conf):
     routes = ipam.get("routes", [])
     if not isinstance(routes, list) or not all(isinstance(r, dict) and "dst" in r for r in routes):
         raise CniError(CODE_INVALID_CONFIG, "ipam.routes must be a list of objects with a 'dst' CIDR")
+    for route in routes:
+        try:
+            ipaddress.ip_network(route["dst"], strict=False)
+        except (TypeError, ValueError):
+            raise CniError(CODE_INVALID_CONFIG, f"ipam.routes dst {route['dst']!r} is not a CIDR such as 10.0.6.0/24")
     endpoint = os.environ.get("MULTUS_IMDS_ENDPOINT") or ipam.get("imdsEndpoint") or DEFAULT_IMDS_ENDPOINT
     if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
         raise CniError(CODE_INVALID_CONFIG, f"ipam.imdsEndpoint must be an http(s) URL, got {endpoint!r}")
@@ -297,9 +302,15 @@ def delegate_config(conf, settings, ranges):
         "type": "host-local",
         "ranges": [ranges],
         "dataDir": settings["data_dir"],
-        "routes": settings["routes"],
+        "routes": routes_beyond_own_subnet(settings["routes"], ranges),
     }
     return delegated
+
+
+def routes_beyond_own_subnet(routes, ranges):
+    """The pod's own subnet is connected: a route to it through the router would shadow that."""
+    own = {ipaddress.ip_network(entry["subnet"], strict=False) for entry in ranges if "subnet" in entry}
+    return [route for route in routes if ipaddress.ip_network(route["dst"], strict=False) not in own]
 
 
 def run_host_local(config):

@@ -1,0 +1,146 @@
+/**
+ * Where moto is more lenient than EC2 in ways that matter for idempotency, the chaos proxy answers
+ * as EC2 does (see the anchors' list of moto gaps), and it keeps what moto forgets:
+ * - CreateNetworkInterface honours ClientToken: a repeat returns the first answer (moto ignores
+ *   the token and would create a second ENI);
+ * - AttachNetworkInterface refuses an ENI that is already attached (InvalidNetworkInterface.InUse)
+ *   and a device index that is taken (InvalidParameterValue); moto overwrites;
+ * - ModifyNetworkInterfaceAttribute with Attachment.DeleteOnTermination=true is remembered per
+ *   attachment (moto answers OK and keeps false).
+ */
+
+import { DescribeNetworkInterfacesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { ec2Error, type Reply } from "./aws-replies";
+
+export interface Forwarded extends Reply {
+  headers: Record<string, string>;
+}
+
+export type Forward = () => Promise<Forwarded>;
+
+function signature(params: URLSearchParams, without: string): string {
+  return [...params.entries()]
+    .filter(([key]) => key !== without)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => `${key}=${value}`)
+    .join("&");
+}
+
+const isOk = (reply: Reply): boolean => reply.status >= 200 && reply.status < 300;
+
+export class Ec2Fidelity {
+  private readonly createsByToken = new Map<string, { signature: string; reply: Promise<Forwarded> }>();
+  private readonly attachQueue = new Map<string, Promise<unknown>>();
+  /** Attachment IDs whose DeleteOnTermination=true reached moto, by ENI ID. */
+  readonly deleteOnTermination = new Map<string, Set<string>>();
+  clientTokenReplays = 0;
+  attachRefusals = 0;
+
+  constructor(private readonly upstreamEc2: EC2Client) {}
+
+  /** Performs an EC2 request through `forward`, with EC2's rules where moto lacks them. */
+  async perform(action: string, params: URLSearchParams, forward: Forward): Promise<Forwarded> {
+    if (action === "CreateNetworkInterface" && params.get("ClientToken")) return this.create(params, forward);
+    if (action === "AttachNetworkInterface") return this.attach(params, forward);
+    const reply = await forward();
+    if (action === "ModifyNetworkInterfaceAttribute" && isOk(reply)) this.noteModify(params);
+    return reply;
+  }
+
+  private create(params: URLSearchParams, forward: Forward): Promise<Forwarded> {
+    const token = params.get("ClientToken") as string;
+    const wanted = signature(params, "ClientToken");
+    const earlier = this.createsByToken.get(token);
+    if (earlier) {
+      if (earlier.signature !== wanted) {
+        return Promise.resolve({
+          ...ec2Error(
+            400,
+            "IdempotentParameterMismatch",
+            `ClientToken ${token} was used with other parameters`,
+          ),
+          headers: {},
+        });
+      }
+      this.clientTokenReplays++;
+      return earlier.reply;
+    }
+    const reply = forward().then((answer) => {
+      // Only a performed create binds the token; a failed one may be retried afresh.
+      if (!isOk(answer)) this.createsByToken.delete(token);
+      return answer;
+    });
+    this.createsByToken.set(token, { signature: wanted, reply });
+    return reply;
+  }
+
+  private async attach(params: URLSearchParams, forward: Forward): Promise<Forwarded> {
+    const instanceId = params.get("InstanceId") ?? "";
+    // One attach per instance at a time, so the check and the attach are not interleaved.
+    const previous = this.attachQueue.get(instanceId) ?? Promise.resolve();
+    const turn = previous.then(() => this.checkedAttach(instanceId, params, forward));
+    const settled = turn.catch(() => undefined);
+    this.attachQueue.set(instanceId, settled);
+    void settled.then(() => {
+      if (this.attachQueue.get(instanceId) === settled) this.attachQueue.delete(instanceId);
+    });
+    return turn;
+  }
+
+  private async checkedAttach(
+    instanceId: string,
+    params: URLSearchParams,
+    forward: Forward,
+  ): Promise<Forwarded> {
+    const eniId = params.get("NetworkInterfaceId") ?? "";
+    const deviceIndex = Number(params.get("DeviceIndex"));
+    const [self, onInstance] = await Promise.all([
+      this.upstreamEc2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] })).then(
+        (answer) => answer.NetworkInterfaces?.[0],
+        () => undefined, // moto answers NotFound itself on forward
+      ),
+      this.upstreamEc2.send(
+        new DescribeNetworkInterfacesCommand({
+          Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }],
+        }),
+      ),
+    ]);
+    const live = (status: string | undefined): boolean => status !== "detached" && status !== "detaching";
+    if (self?.Attachment?.InstanceId && live(self.Attachment.Status)) {
+      this.attachRefusals++;
+      return {
+        ...ec2Error(400, "InvalidNetworkInterface.InUse", `Interface: [${eniId}] in use.`),
+        headers: {},
+      };
+    }
+    const holder = (onInstance.NetworkInterfaces ?? []).find(
+      (eni) => eni.Attachment?.DeviceIndex === deviceIndex && live(eni.Attachment?.Status),
+    );
+    if (holder) {
+      this.attachRefusals++;
+      return {
+        ...ec2Error(
+          400,
+          "InvalidParameterValue",
+          `Instance '${instanceId}' already has an interface attached at device index '${deviceIndex}'.`,
+        ),
+        headers: {},
+      };
+    }
+    return forward();
+  }
+
+  private noteModify(params: URLSearchParams): void {
+    const eniId = params.get("NetworkInterfaceId");
+    const attachmentId = params.get("Attachment.AttachmentId");
+    if (!eniId || !attachmentId || params.get("Attachment.DeleteOnTermination") !== "true") return;
+    const ids = this.deleteOnTermination.get(eniId) ?? new Set<string>();
+    ids.add(attachmentId);
+    this.deleteOnTermination.set(eniId, ids);
+  }
+
+  /** Whether DeleteOnTermination=true reached moto for this ENI's attachment. */
+  deletesOnTermination(eniId: string, attachmentId: string | undefined): boolean {
+    return attachmentId !== undefined && (this.deleteOnTermination.get(eniId)?.has(attachmentId) ?? false);
+  }
+}

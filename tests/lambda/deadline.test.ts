@@ -1,0 +1,159 @@
+/**
+ * The invocation deadline, the order of the two Modify calls, and an attach whose reply was lost,
+ * against a real moto server. These come from the chaos benchmarks (lambda/bench): with 10 SDK
+ * attempts a throttled call can outlast the function, so every call is bounded by the deadline.
+ */
+
+import { strict as assert } from "node:assert";
+import {
+  AttachNetworkInterfaceCommand,
+  DescribeNetworkInterfacesCommand,
+  EC2ServiceException,
+} from "@aws-sdk/client-ec2";
+import { INSTANCE_TAG_KEY } from "../../components/model/tags";
+import { guardWithDeadline, InvocationDeadline } from "../../lambda/src/deadline";
+import { createHandler } from "../../lambda/src/handler";
+import type { LaunchOutcome } from "../../lambda/src/launch";
+import { CLEANUP_RESERVE_MS, FINAL_MARGIN_MS } from "../../lambda/src/retry-settings";
+import { useMoto } from "../support/moto";
+import {
+  AZ_A,
+  buildWorld,
+  configFor,
+  depsFor,
+  ec2For,
+  launchEvent,
+  launchInstance,
+  type World,
+} from "./fixture";
+
+describe("InvocationDeadline", function () {
+  it("stops the work phase at the clean-up reserve and the finish phase at the final margin", function () {
+    let now = 1_000_000;
+    const deadline = new InvocationDeadline(() => now);
+    deadline.begin(CLEANUP_RESERVE_MS + 10_000);
+    now += 9_999;
+    deadline.check();
+    now += 2;
+    assert.throws(() => deadline.check(), { name: "InvocationDeadlineExceeded" });
+    deadline.enterFinish();
+    deadline.check();
+    now += CLEANUP_RESERVE_MS - FINAL_MARGIN_MS;
+    assert.throws(() => deadline.check(), /finish phase/);
+    deadline.end();
+    deadline.check();
+  });
+});
+
+describe("ENI Lambda under its deadline (moto)", function () {
+  const moto = useMoto();
+  let world: World;
+  let instance: string;
+
+  beforeEach(async () => {
+    const ec2 = ec2For(moto.endpoint);
+    world = await buildWorld(ec2);
+    instance = await launchInstance(ec2, world, AZ_A);
+  });
+
+  it("abandons cleanly when the work phase has no time left, deleting what it created", async () => {
+    const { deps, ec2Calls, autoScalingCalls } = depsFor(moto.endpoint, configFor(world));
+    let now = Date.now();
+    const deadline = new InvocationDeadline(() => now);
+    guardWithDeadline(deps.ec2, deadline);
+    guardWithDeadline(deps.autoScaling, deadline);
+    // The first Attach call moves the clock past the work deadline (but not the finish deadline):
+    // the ENIs exist, nothing attaches.
+    let jumped = false;
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "AttachNetworkInterfaceCommand" && !jumped) {
+          jumped = true;
+          now += 120_000;
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "testClockJump", priority: "high" },
+    );
+    const outcome = (await createHandler({ ...deps, deadline })(
+      launchEvent(instance),
+      () => CLEANUP_RESERVE_MS + 100_000,
+    )) as LaunchOutcome;
+
+    assert.equal(outcome.result, "ABANDON");
+    assert.match(outcome.error ?? "", /no time left for the work phase/);
+    assert.equal(outcome.createdEniIds.length, 2);
+    assert.deepEqual([...outcome.deletedEniIds].sort(), [...outcome.createdEniIds].sort());
+    const left = await ec2For(moto.endpoint).send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: `tag:${INSTANCE_TAG_KEY}`, Values: [instance] }],
+      }),
+    );
+    assert.equal(left.NetworkInterfaces?.length ?? 0, 0);
+    const completion = autoScalingCalls.calls.find((call) => call.operation === "CompleteLifecycleAction");
+    assert.equal(completion?.input.LifecycleActionResult, "ABANDON");
+    assert.equal(ec2Calls.calls.filter((call) => call.operation === "AttachNetworkInterface").length, 2);
+  });
+
+  it("sets DeleteOnTermination before turning the source/dest check off", async () => {
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
+    const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(outcome.result, "CONTINUE", outcome.error);
+    for (const eniId of outcome.eniIds) {
+      const modifies = ec2Calls.calls.filter(
+        (call) =>
+          call.operation === "ModifyNetworkInterfaceAttribute" && call.input.NetworkInterfaceId === eniId,
+      );
+      assert.deepEqual(
+        modifies.map((call) => ("Attachment" in call.input ? "DeleteOnTermination" : "SourceDestCheck")),
+        ["DeleteOnTermination", "SourceDestCheck"],
+      );
+    }
+  });
+
+  it("takes InvalidNetworkInterface.InUse after a lost attach reply as attached", async () => {
+    const { deps } = depsFor(moto.endpoint, configFor(world));
+    // EC2 performed the attach, the reply was lost, and the SDK's retry finds the ENI in use.
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== "AttachNetworkInterfaceCommand") return next(args);
+        await next(args);
+        throw new EC2ServiceException({
+          name: "InvalidNetworkInterface.InUse",
+          $fault: "client",
+          $metadata: { httpStatusCode: 400 },
+          message: "Interface is already in use",
+        });
+      },
+      { step: "initialize", name: "testLostAttachReply", priority: "low" },
+    );
+    const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(outcome.result, "CONTINUE", outcome.error);
+    assert.equal(outcome.eniIds.length, 2);
+  });
+
+  it("still refuses InvalidNetworkInterface.InUse when the ENI is attached elsewhere", async () => {
+    const other = await launchInstance(ec2For(moto.endpoint), world, AZ_A);
+    const { deps } = depsFor(moto.endpoint, configFor(world));
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== "AttachNetworkInterfaceCommand") return next(args);
+        const input = args.input as { NetworkInterfaceId: string; DeviceIndex: number };
+        // Someone else took the ENI first.
+        await ec2For(moto.endpoint).send(
+          new AttachNetworkInterfaceCommand({ ...input, InstanceId: other, NetworkCardIndex: 0 }),
+        );
+        throw new EC2ServiceException({
+          name: "InvalidNetworkInterface.InUse",
+          $fault: "client",
+          $metadata: { httpStatusCode: 400 },
+          message: "Interface is already in use",
+        });
+      },
+      { step: "initialize", name: "testStolenEni", priority: "low" },
+    );
+    const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(outcome.result, "ABANDON");
+    assert.match(outcome.error ?? "", /InvalidNetworkInterface\.InUse/);
+  });
+});
