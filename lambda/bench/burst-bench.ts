@@ -20,7 +20,7 @@ import {
   launchInstance,
 } from "../../tests/lambda/fixture";
 import { startMoto, type MotoServer } from "../../tests/support/moto";
-import { chaosDeps } from "./chaos-clients";
+import { chaosDeps, INVOCATION_TIME_MS } from "./chaos-clients";
 import { startChaosProxy } from "./chaos-proxy";
 import { availableClusterEnis, judge, snapshotEnis } from "./end-state";
 import { cliOption, markdownTable, percentile, positiveIntegers, seconds } from "./report-format";
@@ -122,7 +122,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
         const handle = createHandler(containers[i].deps);
         let result: string;
         try {
-          result = ((await handle(launchEvent(instance.id))) as LaunchOutcome).result;
+          result = ((await handle(launchEvent(instance.id), INVOCATION_TIME_MS)) as LaunchOutcome).result;
         } catch (error) {
           result = `threw ${error instanceof Error ? error.name : "error"}`;
         }

@@ -11,7 +11,11 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import type { LambdaConfig } from "../src/config";
 import type { LambdaDeps } from "../src/deps";
-import { SDK_MAX_ATTEMPTS, SDK_RETRY_MODE } from "../src/retry-settings";
+import { guardWithDeadline, InvocationDeadline } from "../src/deadline";
+import { ENI_LAMBDA_TIMEOUT_SECONDS, SDK_MAX_ATTEMPTS, SDK_RETRY_MODE } from "../src/retry-settings";
+
+/** What the Lambda runtime reports at the start of an invocation: the whole function timeout. */
+export const INVOCATION_TIME_MS = (): number => ENI_LAMBDA_TIMEOUT_SECONDS * 1000;
 import { motoClientConfig } from "../../tests/support/moto";
 import { CallLog, recordCalls } from "../../tests/support/moto-recorder";
 
@@ -94,16 +98,19 @@ export function chaosDeps(endpoint: string, config: LambdaConfig, retry: RetryOv
   const autoScaling = new AutoScalingClient(settings);
   const calls = new CallLog();
   const attempts = new AttemptMeter();
+  // As deployed: every call bounded by the invocation deadline (handler.ts builds the same).
+  const deadline = new InvocationDeadline();
   for (const client of [ec2, autoScaling]) {
     recordCalls(client, calls);
     meter(client, attempts);
+    guardWithDeadline(client, deadline);
   }
   const logger = new Logger({
     serviceName: "multus-eni-attach-chaos",
     logLevel: (process.env.CHAOS_LAMBDA_LOG_LEVEL ?? "SILENT") as ConstructorOptions["logLevel"],
   });
   return {
-    deps: { config, ec2, autoScaling, logger, now: () => new Date() },
+    deps: { config, ec2, autoScaling, logger, now: () => new Date(), deadline },
     calls,
     attempts,
     destroy() {

@@ -34,7 +34,7 @@ import {
   type World,
 } from "../../tests/lambda/fixture";
 import { startMoto, type MotoServer } from "../../tests/support/moto";
-import { chaosDeps } from "./chaos-clients";
+import { chaosDeps, INVOCATION_TIME_MS } from "./chaos-clients";
 import { startChaosProxy, type ChaosProxy } from "./chaos-proxy";
 import { judge, snapshotEnis, type Judged } from "./end-state";
 import { FAULT_MODES, type FaultMode, type TargetedFault } from "./fault-injector";
@@ -80,7 +80,10 @@ async function deliver(
 ): Promise<{ summary: string; returned: boolean }> {
   const container = chaosDeps(proxy.endpoint, config);
   try {
-    const outcome = (await createHandler(container.deps)(launchEvent(instanceId))) as LaunchOutcome;
+    const outcome = (await createHandler(container.deps)(
+      launchEvent(instanceId),
+      INVOCATION_TIME_MS,
+    )) as LaunchOutcome;
     return { summary: outcome.result, returned: true };
   } catch (error) {
     return { summary: `threw ${error instanceof Error ? error.name : "error"}`, returned: false };

@@ -4,26 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseSettings, PROJECT_NAME, RawConfig, StackSettings } from "../../stacks/config";
 import { createMultusNetworks } from "../../stacks/networks";
+import { MOCK_ACCOUNT_ID, MockedRun, runUnderMocks } from "../support/component-mocks";
 
-export const ACCOUNT_ID = "210987654321";
+export const ACCOUNT_ID = MOCK_ACCOUNT_ID;
 
-export interface Recorded {
-  readonly key: string;
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-  readonly parent?: string;
-  readonly provider?: string;
-  readonly dependsOn: string[];
-  readonly deleteBeforeReplace: boolean;
-}
-
-export interface NetworksRun {
+export interface NetworksRun extends MockedRun {
   readonly settings: StackSettings;
-  readonly resources: Recorded[];
-  readonly outputs: Record<string, unknown>;
-  byType(type: string): Recorded[];
-  one(type: string, name?: string): Recorded;
 }
 
 export const TYPES = {
@@ -71,57 +57,11 @@ class NodeGroupStub extends pulumi.ComponentResource {
   }
 }
 
-function keysOf(
-  dependsOn: pulumi.ResourceOptions["dependsOn"],
-  keyOf: WeakMap<pulumi.Resource, string>,
-): string[] {
-  if (dependsOn === undefined) return [];
-  const list = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
-  return list.map((item) => keyOf.get(item as pulumi.Resource) ?? "(unknown)");
-}
-
 /** Parses `raw` and builds the Multus networks of that stack; a stub stands in for the node group. */
 export async function runNetworks(raw: RawConfig): Promise<NetworksRun> {
   const settings = settingsOf(raw);
-  const resources: Recorded[] = [];
-  const options = new Map<string, Omit<Recorded, "key" | "type" | "name" | "inputs">>();
-  const keyOf = new WeakMap<pulumi.Resource, string>();
-
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        const key = `${args.type}::${args.name}`;
-        const recorded = options.get(key) ?? { dependsOn: [], deleteBeforeReplace: false };
-        resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, ...recorded });
-        return { id: `${args.name}-id`, state: { ...args.inputs } };
-      },
-      call(args) {
-        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-          return { accountId: ACCOUNT_ID, arn: `arn:aws-cn:iam::${ACCOUNT_ID}:user/unit`, userId: "unit" };
-        }
-        return { ...args.inputs };
-      },
-    },
-    PROJECT_NAME,
-    "unit",
-    true,
-  );
-
-  let resolved: Record<string, unknown>;
-  try {
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-      pulumi.runtime.registerStackTransformation((args) => {
-        const key = `${args.type}::${args.name}`;
-        keyOf.set(args.resource, key);
-        const provider = (args.opts as pulumi.CustomResourceOptions).provider;
-        options.set(key, {
-          parent: args.opts.parent ? keyOf.get(args.opts.parent) : undefined,
-          provider: provider ? keyOf.get(provider) : undefined,
-          dependsOn: keysOf(args.opts.dependsOn, keyOf),
-          deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
-        });
-        return undefined;
-      });
+  const run = await runUnderMocks(
+    () => {
       const nodes = new NodeGroupStub("unit-nodes");
       const multus = createMultusNetworks(settings, { kubeconfigJson: pulumi.output("{}") }, [nodes]);
       return {
@@ -130,24 +70,8 @@ export async function runNetworks(raw: RawConfig): Promise<NetworksRun> {
         checkJobNames: multus.checkJobNames,
         checkNotes: multus.checkNotes,
       };
-    });
-    resolved = (await new Promise((resolve) => pulumi.output(outputs ?? {}).apply(resolve))) as Record<
-      string,
-      unknown
-    >;
-  } finally {
-    await pulumi.runtime.disconnect();
-  }
-  const byType = (type: string): Recorded[] => resources.filter((resource) => resource.type === type);
-  return {
-    settings,
-    resources,
-    outputs: resolved,
-    byType,
-    one(type, name) {
-      const found = byType(type).filter((resource) => name === undefined || resource.name === name);
-      if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}`);
-      return found[0];
     },
-  };
+    { project: PROJECT_NAME, stack: "unit" },
+  );
+  return { ...run, settings };
 }
