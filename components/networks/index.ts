@@ -21,7 +21,7 @@ import {
   networkAttachmentDefinitionCrd,
 } from "./multus-manifests";
 import { attachmentFor, planNetworkAttachments } from "./nad";
-import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec } from "./samples";
+import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec, type PodPlan } from "./samples";
 import {
   crossNodeJobSpec,
   crossNodeRole,
@@ -119,40 +119,22 @@ export class MultusNetworks extends pulumi.ComponentResource {
       : { samples: [], checks: [], notes: [] };
     const image = pulumi.output(args.samples.image);
     // Samples need Multus running on the node as well as their NADs.
-    const samplePods = plan.samples.map(
-      (pod) =>
-        new k8s.core.v1.Pod(
-          `${name}-${pod.name}`,
-          {
-            metadata: {
-              name: pod.name,
-              namespace,
-              labels: { ...pod.labels },
-              annotations: { [NETWORKS_ANNOTATION]: pod.networksAnnotation },
-            },
-            spec: image.apply(
-              (reference) => samplePodSpec(pod, reference) as unknown as k8s.types.input.core.v1.PodSpec,
-            ),
-          },
-          // Fixed names and pinned addresses: the old pod must be gone before its successor starts.
-          { ...child, dependsOn: [...nadResources, ...multus.all], deleteBeforeReplace: true },
-        ),
+    const samplePods = plan.samples.map((pod) =>
+      // Fixed names and pinned addresses: the old pod must be gone before its successor starts.
+      this.pod(name, namespace, pod, image, {
+        ...child,
+        dependsOn: [...nadResources, ...multus.all],
+        deleteBeforeReplace: true,
+      }),
     );
     for (const check of plan.checks) {
-      new k8s.batch.v1.Job(
-        `${name}-${check.name}`,
-        {
-          metadata: {
-            name: check.name,
-            namespace,
-            labels: { ...check.labels },
-            // A failed check is run again on the next `pulumi up` instead of being waited on.
-            annotations: { "pulumi.com/replaceUnready": "true" },
-          },
-          spec: image.apply(
-            (reference) => checkJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
-          ),
-        },
+      this.job(
+        name,
+        namespace,
+        check,
+        image.apply(
+          (reference) => checkJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
+        ),
         { ...child, dependsOn: samplePods, deleteBeforeReplace: true },
       );
     }
@@ -192,21 +174,11 @@ export class MultusNetworks extends pulumi.ComponentResource {
     child: { parent: pulumi.Resource; provider: k8s.Provider },
   ): string {
     const { responder, check } = plan;
-    const responderPod = new k8s.core.v1.Pod(
-      `${name}-${responder.name}`,
-      {
-        metadata: {
-          name: responder.name,
-          namespace,
-          labels: { ...responder.labels },
-          annotations: { [NETWORKS_ANNOTATION]: responder.networksAnnotation },
-        },
-        spec: image.apply(
-          (reference) => samplePodSpec(responder, reference) as unknown as k8s.types.input.core.v1.PodSpec,
-        ),
-      },
-      { ...child, dependsOn: networksReady, deleteBeforeReplace: true },
-    );
+    const responderPod = this.pod(name, namespace, responder, image, {
+      ...child,
+      dependsOn: networksReady,
+      deleteBeforeReplace: true,
+    });
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-${check.serviceAccount}`,
       crossNodeServiceAccount(check, namespace) as k8s.core.v1.ServiceAccountArgs,
@@ -222,22 +194,65 @@ export class MultusNetworks extends pulumi.ComponentResource {
       crossNodeRoleBinding(check, namespace) as unknown as k8s.rbac.v1.RoleBindingArgs,
       { ...child, dependsOn: [serviceAccount, role] },
     );
-    new k8s.batch.v1.Job(
-      `${name}-${check.name}`,
-      {
-        metadata: {
-          name: check.name,
-          namespace,
-          labels: { ...check.labels },
-          annotations: { "pulumi.com/replaceUnready": "true" },
-        },
-        spec: image.apply(
-          (reference) => crossNodeJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
-        ),
-      },
+    this.job(
+      name,
+      namespace,
+      check,
+      image.apply(
+        (reference) => crossNodeJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
+      ),
       { ...child, dependsOn: [responderPod, binding], deleteBeforeReplace: true },
     );
     return check.name;
+  }
+
+  /** A sample (or responder) pod attached to its Multus networks by annotation. */
+  private pod(
+    name: string,
+    namespace: string,
+    pod: PodPlan,
+    image: pulumi.Output<string>,
+    opts: pulumi.CustomResourceOptions,
+  ): k8s.core.v1.Pod {
+    return new k8s.core.v1.Pod(
+      `${name}-${pod.name}`,
+      {
+        metadata: {
+          name: pod.name,
+          namespace,
+          labels: { ...pod.labels },
+          annotations: { [NETWORKS_ANNOTATION]: pod.networksAnnotation },
+        },
+        spec: image.apply(
+          (reference) => samplePodSpec(pod, reference) as unknown as k8s.types.input.core.v1.PodSpec,
+        ),
+      },
+      opts,
+    );
+  }
+
+  /** A check Job; Pulumi waits for it, so a failed check fails the deployment with its message. */
+  private job(
+    name: string,
+    namespace: string,
+    job: { readonly name: string; readonly labels: Readonly<Record<string, string>> },
+    spec: pulumi.Output<k8s.types.input.batch.v1.JobSpec>,
+    opts: pulumi.CustomResourceOptions,
+  ): k8s.batch.v1.Job {
+    return new k8s.batch.v1.Job(
+      `${name}-${job.name}`,
+      {
+        metadata: {
+          name: job.name,
+          namespace,
+          labels: { ...job.labels },
+          // A failed check is run again on the next `pulumi up` instead of being waited on.
+          annotations: { "pulumi.com/replaceUnready": "true" },
+        },
+        spec,
+      },
+      opts,
+    );
   }
 
   private installMultus(
