@@ -152,6 +152,13 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       entry.injected++;
       return send(response, throttled());
     }
+    if (decision.kind === "refuse") {
+      entry.injected++;
+      return send(
+        response,
+        ec2Error(403, "UnauthorizedOperation", `You are not authorized to perform ${action}`),
+      );
+    }
     if (service === "ec2" && bucketOf(action)?.tryTake() === false) {
       entry.throttled++;
       return send(response, throttled());

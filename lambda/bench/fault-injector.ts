@@ -10,10 +10,14 @@ import { SeededRandom } from "./seeded-random";
 /**
  * before: the request never reaches the emulator (nothing happened);
  * after: the emulator performed it, the answer is lost and replaced by a 5xx (the nasty case);
- * throttle-storm: this and the following stormLength-1 requests of the action get RequestLimitExceeded.
+ * throttle-storm: this and the following stormLength-1 requests of the action get RequestLimitExceeded;
+ * refused: this and every later request of the action get UnauthorizedOperation (HTTP 403), as when
+ *   IAM denies the call: no retry or redelivery can get past it, so the launch must be abandoned.
  */
-export type FaultMode = "before" | "after" | "throttle-storm";
-export const FAULT_MODES: readonly FaultMode[] = ["before", "after", "throttle-storm"];
+export type FaultMode = "before" | "after" | "throttle-storm" | "refused";
+/** Faults that a retry or a redelivery can get past. */
+export const TRANSIENT_FAULT_MODES: readonly FaultMode[] = ["before", "after", "throttle-storm"];
+export const FAULT_MODES: readonly FaultMode[] = [...TRANSIENT_FAULT_MODES, "refused"];
 
 export interface TargetedFault {
   action: string;
@@ -27,6 +31,7 @@ export interface TargetedFault {
 export type FaultDecision =
   | { kind: "pass" }
   | { kind: "throttle"; targeted: boolean }
+  | { kind: "refuse"; targeted: true }
   | { kind: "fail-before"; status: 500 | 503; targeted: boolean }
   | { kind: "fail-after"; status: 500 | 503; targeted: boolean };
 
@@ -63,6 +68,11 @@ export class FaultInjector {
     this.seen.set(action, request);
     for (const fault of this.targeted) {
       if (fault.action !== action) continue;
+      if (fault.mode === "refused") {
+        if (request < fault.occurrence) continue;
+        if (request === fault.occurrence) this.fired.push({ fault, request });
+        return { kind: "refuse", targeted: true };
+      }
       const length = fault.mode === "throttle-storm" ? Math.max(1, fault.stormLength ?? 1) : 1;
       if (request < fault.occurrence || request >= fault.occurrence + length) continue;
       if (request === fault.occurrence) this.fired.push({ fault, request });

@@ -37,7 +37,7 @@ import { startMoto, type MotoServer } from "../../tests/support/moto";
 import { chaosDeps, INVOCATION_TIME_MS } from "./chaos-clients";
 import { startChaosProxy, type ChaosProxy } from "./chaos-proxy";
 import { judge, snapshotEnis, type Judged } from "./end-state";
-import { FAULT_MODES, type FaultMode, type TargetedFault } from "./fault-injector";
+import { FAULT_MODES, TRANSIENT_FAULT_MODES, type FaultMode, type TargetedFault } from "./fault-injector";
 import { cliOption, markdownTable, positiveIntegers } from "./report-format";
 import { SeededRandom } from "./seeded-random";
 
@@ -52,8 +52,21 @@ export const FAULT_OPERATIONS = [
   "CompleteLifecycleAction",
 ] as const;
 
-/** Longest throttle storm: beyond the 6 attempts of one call, so some storms exhaust the retries. */
+/** Longest throttle storm (the SDK's 20 attempts per call absorb it). */
 const MAX_STORM = 10;
+
+/**
+ * Operations a "refused" fault may hit. A refused DeleteNetworkInterface would leave the clean-up
+ * nothing to do but leave ENIs to the sweeper, and a refused CompleteLifecycleAction leaves the hook
+ * to its default result (ABANDON) after the heartbeat: neither can end in A or B by design.
+ */
+const REFUSABLE_OPERATIONS: ReadonlySet<string> = new Set([
+  "DescribeInstances",
+  "DescribeNetworkInterfaces",
+  "CreateNetworkInterface",
+  "AttachNetworkInterface",
+  "ModifyNetworkInterfaceAttribute",
+]);
 
 export type Outcome = "A complete" | "B abandoned clean" | "bad";
 
@@ -119,7 +132,7 @@ function outcomeOf(judged: Judged): Outcome {
 
 export function randomFault(random: SeededRandom, occurrences: Record<string, number>): TargetedFault {
   const action = random.pick(FAULT_OPERATIONS);
-  const mode: FaultMode = random.pick(FAULT_MODES);
+  const mode: FaultMode = random.pick(REFUSABLE_OPERATIONS.has(action) ? FAULT_MODES : TRANSIENT_FAULT_MODES);
   return {
     action,
     occurrence: random.int(1, Math.max(1, occurrences[action] ?? 1)),

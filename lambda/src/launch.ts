@@ -54,6 +54,8 @@ export interface LaunchOutcome {
 interface Progress {
   created: Set<string>;
   attached: Set<string>;
+  /** Attachment ID by ENI, so the clean-up can set DeleteOnTermination even when Describe fails. */
+  attachments: Map<string, string>;
 }
 
 function eniId(eni: NetworkInterface): string {
@@ -82,13 +84,14 @@ async function attachOrConfirm(
   id: string,
   instanceId: string,
   deviceIndex: number,
-): Promise<void> {
+): Promise<string | undefined> {
   try {
-    await attachEni(ec2, id, instanceId, deviceIndex);
+    return await attachEni(ec2, id, instanceId, deviceIndex);
   } catch (error) {
     if (errorName(error) !== "InvalidNetworkInterface.InUse") throw error;
     const current = await describeEni(ec2, id);
     if (!current || !isAttachedTo(current, instanceId, deviceIndex)) throw error;
+    return current.Attachment?.AttachmentId;
   }
 }
 
@@ -143,8 +146,9 @@ async function ensureSlot(
     }
     if (eni.Status !== "available") eni = await waitUntilAvailable(ec2, eniId(eni));
     const attachStarted = Date.now();
-    await attachOrConfirm(ec2, eniId(eni), instanceId, slot.deviceIndex);
+    const attachmentId = await attachOrConfirm(ec2, eniId(eni), instanceId, slot.deviceIndex);
     progress.attached.add(eniId(eni));
+    if (attachmentId) progress.attachments.set(eniId(eni), attachmentId);
     eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
     logger.info("attached ENI", {
       instanceId,
@@ -155,6 +159,7 @@ async function ensureSlot(
     });
   } else {
     progress.attached.add(eniId(eni));
+    if (eni.Attachment?.AttachmentId) progress.attachments.set(eniId(eni), eni.Attachment.AttachmentId);
     if (eni.Attachment?.Status !== "attached") eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
   }
 
@@ -190,9 +195,15 @@ async function cleanUp(deps: LambdaDeps, instanceId: string, progress: Progress)
   // A just-created ENI may not show up in a tag query yet (eventual consistency): add it by ID.
   const unlisted = [...progress.created].filter((id) => !listedIds.has(id) && !progress.attached.has(id));
   const toDelete = [...listed.filter((eni) => eni.Status === "available").map(eniId), ...unlisted];
-  const attached = listed.filter(
-    (eni) => isAttachedTo(eni, instanceId) && eni.Attachment?.DeleteOnTermination !== true,
+  const attached = new Map(
+    listed
+      .filter((eni) => isAttachedTo(eni, instanceId) && eni.Attachment?.DeleteOnTermination !== true)
+      .map((eni) => [eniId(eni), eni.Attachment?.AttachmentId ?? ""]),
   );
+  // Attached by this invocation but not listed (Describe failed or lags): known from the attach.
+  for (const [id, attachmentId] of progress.attachments) {
+    if (!listedIds.has(id)) attached.set(id, attachmentId);
+  }
 
   const deleted: string[] = [];
   const results = await Promise.allSettled([
@@ -200,13 +211,13 @@ async function cleanUp(deps: LambdaDeps, instanceId: string, progress: Progress)
       await deleteEni(ec2, id);
       deleted.push(id);
     }),
-    ...attached.map((eni) => setDeleteOnTermination(ec2, eniId(eni), eni.Attachment?.AttachmentId ?? "")),
+    ...[...attached].map(([id, attachmentId]) => setDeleteOnTermination(ec2, id, attachmentId)),
   ]);
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
   logger.info("cleaned up after failed launch", {
     instanceId,
     eniIds: deleted,
-    attachedLeftWithInstance: attached.map(eniId),
+    attachedLeftWithInstance: [...attached.keys()],
     cleanUpErrors: failures.map((failure) => String(failure.reason)),
   });
   return deleted;
@@ -225,7 +236,7 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
   const { ec2, logger, config } = deps;
   const { instanceId } = action;
   const started = Date.now();
-  const progress: Progress = { created: new Set(), attached: new Set() };
+  const progress: Progress = { created: new Set(), attached: new Set(), attachments: new Map() };
   let availabilityZone: string | undefined;
   let eniIds: string[];
   try {

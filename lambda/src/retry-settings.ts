@@ -5,14 +5,15 @@
  * SDK retries ("standard" mode, @smithy/core 3.41): full-jitter exponential backoff, doubling from
  * 100 ms (1 s after a throttling error such as RequestLimitExceeded), capped at 20 s.
  *
- * The attempt count comes from the burst benchmark (npm run bench:burst, 100 launches at once with
- * two networks, EC2's token buckets): with 6 attempts a throttled call gave up after about 15 s
- * while the ModifyNetworkInterfaceAttribute bucket needs 60 s to drain, and 70 of 100 launches were
- * abandoned; with 10 attempts all 100 completed in 73 s (the bucket bound is 60 s).
- *
- * Ten attempts can wait longer than the function may run, so every call is also bounded by the
- * invocation deadline (deadline.ts): the launch work stops CLEANUP_RESERVE_MS before the timeout,
- * and the clean-up and the lifecycle completion use that reserve.
+ * The invocation deadline (deadline.ts), not the attempt count, bounds how long a launch keeps
+ * retrying: the launch work stops CLEANUP_RESERVE_MS before the function's timeout, and the clean-up
+ * and the lifecycle completion use that reserve. The attempt count only has to be high enough never
+ * to give up first. Measured with the burst benchmark (npm run bench:burst: 100 launches at once,
+ * two networks, EC2's token buckets, where the ModifyNetworkInterfaceAttribute bucket needs 60 s to
+ * drain): with 6 attempts a throttled call gave up after about 15 s and 70 of 100 launches were
+ * abandoned; with 10, 98 to 100 completed (unlucky jitter exhausted a call twice); 20 leaves the
+ * decision to the deadline. Each retry costs 5 of the client's 500 retry tokens, and a container
+ * handles one event at a time, so the budget is not the limit either.
  *
  * Why not "adaptive": its client-side rate limiter drops to 0.5 requests/s after a few throttles and
  * stays low for the life of the client (a warm Lambda container). Measured against moto with four
@@ -20,7 +21,7 @@
  */
 export const SDK_RETRY_MODE = "standard" as const;
 /** Attempts per SDK call, the first included. */
-export const SDK_MAX_ATTEMPTS = 10;
+export const SDK_MAX_ATTEMPTS = 20;
 
 /** Waiting for an ENI to become available or attached: bounded exponential backoff with full jitter. */
 export const STATE_WAIT_STARTING_DELAY_MS = 250;
@@ -31,8 +32,9 @@ export const STATE_WAIT_MAX_ATTEMPTS = 10;
 export const STATE_WAIT_MAX_TOTAL_MS = 27_750;
 
 /**
- * What the component should give the function: above the worst case, below the 300 s heartbeat, so
- * the handler itself completes the action (and cleans up) before the hook's default result applies.
+ * The function's timeout: below the 300 s heartbeat, so the handler itself completes the action
+ * (after cleaning up) before the hook's default result applies. The launch work may use all of it
+ * but CLEANUP_RESERVE_MS.
  */
 export const ENI_LAMBDA_TIMEOUT_SECONDS = 240;
 

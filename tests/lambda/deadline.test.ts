@@ -95,6 +95,41 @@ describe("ENI Lambda under its deadline (moto)", function () {
     assert.equal(ec2Calls.calls.filter((call) => call.operation === "AttachNetworkInterface").length, 2);
   });
 
+  it("sets DeleteOnTermination from the attach's own answer when Describe is refused after attaching", async () => {
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
+    let attached = false;
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "AttachNetworkInterfaceCommand") attached = true;
+        if (attached && context.commandName === "DescribeNetworkInterfacesCommand") {
+          throw new EC2ServiceException({
+            name: "UnauthorizedOperation",
+            $fault: "client",
+            $metadata: { httpStatusCode: 403 },
+            message: "You are not authorized to perform this operation",
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "testRefuseDescribe", priority: "low" },
+    );
+    const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(outcome.result, "ABANDON");
+    const attachments = ec2Calls.calls.filter((call) => call.operation === "AttachNetworkInterface");
+    assert.ok(attachments.length >= 1);
+    const deleteOnTermination = ec2Calls.calls.filter(
+      (call) =>
+        call.operation === "ModifyNetworkInterfaceAttribute" &&
+        (call.input.Attachment as { DeleteOnTermination?: boolean } | undefined)?.DeleteOnTermination ===
+          true,
+    );
+    const attachedIds = new Set(attachments.map((call) => call.input.NetworkInterfaceId));
+    assert.deepEqual(new Set(deleteOnTermination.map((call) => call.input.NetworkInterfaceId)), attachedIds);
+    for (const call of deleteOnTermination) {
+      assert.match(String((call.input.Attachment as { AttachmentId: string }).AttachmentId), /^eni-attach-/);
+    }
+  });
+
   it("sets DeleteOnTermination before turning the source/dest check off", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
     const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
