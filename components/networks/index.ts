@@ -31,21 +31,24 @@ import {
   planCrossNodeCheck,
 } from "./cross-node-check";
 
+/** Multus from a Helm chart the user names (teams in China often mirror charts internally). */
+export interface MultusHelmInstall {
+  readonly method: "helm";
+  /** Chart name in `repository`, or an `oci://` reference. */
+  readonly chart: string;
+  readonly repository?: string;
+  readonly version?: string;
+  /** Passed to the chart as they are: the chart owns the image and the daemon config. */
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
 export type MultusInstallArgs =
   | {
       readonly method: "yaml";
       /** Full image reference of the Multus thick plugin. */
       readonly image: string;
     }
-  | {
-      readonly method: "helm";
-      /** Chart name in `repository`, or an `oci://` reference. */
-      readonly chart: string;
-      readonly repository?: string;
-      readonly version?: string;
-      /** Passed to the chart as they are: the chart owns the image and the daemon config. */
-      readonly values: Readonly<Record<string, unknown>>;
-    };
+  | MultusHelmInstall;
 
 export interface MultusSamplesArgs {
   readonly enabled: boolean;

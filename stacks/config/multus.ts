@@ -3,6 +3,7 @@
  * networks will give on the node AZs. Problems name the setting and the fix.
  */
 import type { MultusNetwork } from "../../components/model/network";
+import type { MultusHelmInstall } from "../../components/networks";
 import { multusImageReference } from "../../components/networks/multus-manifests";
 import { nadNameProblems, planNetworkAttachments } from "../../components/networks/nad";
 import { planSamples } from "../../components/networks/samples";
@@ -20,13 +21,7 @@ export type MultusInstallSettings =
       /** registry/repository:tag */
       readonly image: string;
     }
-  | {
-      readonly method: "helm";
-      readonly chart: string;
-      readonly repository?: string;
-      readonly version?: string;
-      readonly values: Readonly<Record<string, unknown>>;
-    };
+  | MultusHelmInstall;
 
 export interface MultusSettings {
   readonly install: MultusInstallSettings;
