@@ -46,6 +46,7 @@ export const MUTATING_ACTIONS = [
   "ec2:CreateNetworkInterface",
   "ec2:CreateTags",
   "ec2:AttachNetworkInterface",
+  "ec2:DetachNetworkInterface",
   "ec2:ModifyNetworkInterfaceAttribute",
   "ec2:DeleteNetworkInterface",
   "autoscaling:CompleteLifecycleAction",
@@ -170,6 +171,7 @@ export function eniLambdaPolicyDocument(args: EniLambdaPolicyArgs): PolicyDocume
         Effect: "Allow",
         Action: [
           "ec2:AttachNetworkInterface",
+          "ec2:DetachNetworkInterface",
           "ec2:ModifyNetworkInterfaceAttribute",
           "ec2:DeleteNetworkInterface",
         ],
@@ -177,10 +179,11 @@ export function eniLambdaPolicyDocument(args: EniLambdaPolicyArgs): PolicyDocume
         Condition: ownedByCluster,
       },
       {
-        // AttachNetworkInterface is also authorised against the instance.
+        // Attach and detach are also authorised against the instance (detach only when a failed
+        // launch cannot set DeleteOnTermination).
         Sid: "AttachToNodeGroupInstances",
         Effect: "Allow",
-        Action: ["ec2:AttachNetworkInterface"],
+        Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
         Resource: ec2Arn("instance/*"),
         Condition: instanceCondition,
       },

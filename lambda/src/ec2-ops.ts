@@ -8,6 +8,7 @@ import {
   AttachNetworkInterfaceCommand,
   CreateNetworkInterfaceCommand,
   DeleteNetworkInterfaceCommand,
+  DetachNetworkInterfaceCommand,
   DescribeNetworkInterfacesCommand,
   ModifyNetworkInterfaceAttributeCommand,
   paginateDescribeInstances,
@@ -191,6 +192,11 @@ export async function setDeleteOnTermination(
       Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true },
     }),
   );
+}
+
+/** Forces an ENI off its instance (only on an instance that is being abandoned). */
+export async function detachEni(ec2: EC2Client, attachmentId: string): Promise<void> {
+  await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId, Force: true }));
 }
 
 /** Deletes an ENI; one that is already gone counts as deleted. */

@@ -17,6 +17,7 @@ import {
   deleteEni,
   describeEni,
   describeLaunchingInstance,
+  detachEni,
   disableSourceDestCheck,
   errorName,
   listInstanceEnis,
@@ -56,6 +57,11 @@ interface Progress {
   attached: Set<string>;
   /** Attachment ID by ENI, so the clean-up can set DeleteOnTermination even when Describe fails. */
   attachments: Map<string, string>;
+  /**
+   * ENIs this delivery attached. Only these may be detached by the clean-up: an ENI that an earlier
+   * delivery attached may belong to an instance whose CONTINUE was already accepted.
+   */
+  attachedHere: Set<string>;
 }
 
 function eniId(eni: NetworkInterface): string {
@@ -148,6 +154,7 @@ async function ensureSlot(
     const attachStarted = Date.now();
     const attachmentId = await attachOrConfirm(ec2, eniId(eni), instanceId, slot.deviceIndex);
     progress.attached.add(eniId(eni));
+    progress.attachedHere.add(eniId(eni));
     if (attachmentId) progress.attachments.set(eniId(eni), attachmentId);
     eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
     logger.info("attached ENI", {
@@ -211,7 +218,11 @@ async function cleanUp(deps: LambdaDeps, instanceId: string, progress: Progress)
       await deleteEni(ec2, id);
       deleted.push(id);
     }),
-    ...[...attached].map(([id, attachmentId]) => setDeleteOnTermination(ec2, id, attachmentId)),
+    ...[...attached].map(async ([id, attachmentId]) => {
+      if (await releaseWithInstance(deps, instanceId, id, attachmentId, progress.attachedHere.has(id))) {
+        deleted.push(id);
+      }
+    }),
   ]);
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
   logger.info("cleaned up after failed launch", {
@@ -221,6 +232,35 @@ async function cleanUp(deps: LambdaDeps, instanceId: string, progress: Progress)
     cleanUpErrors: failures.map((failure) => String(failure.reason)),
   });
   return deleted;
+}
+
+/**
+ * Makes an attached ENI go when Auto Scaling terminates the abandoned instance: DeleteOnTermination,
+ * or, when that cannot be set and this delivery attached it, detach and delete it now. True when
+ * the ENI was deleted here.
+ */
+async function releaseWithInstance(
+  deps: LambdaDeps,
+  instanceId: string,
+  id: string,
+  attachmentId: string,
+  attachedHere: boolean,
+): Promise<boolean> {
+  try {
+    await setDeleteOnTermination(deps.ec2, id, attachmentId);
+    return false;
+  } catch (error) {
+    if (!attachedHere) throw error;
+    deps.logger.warn("could not set DeleteOnTermination; detaching and deleting instead", {
+      instanceId,
+      eniIds: [id],
+      error: String(error),
+    });
+    await detachEni(deps.ec2, attachmentId);
+    await waitUntilAvailable(deps.ec2, id);
+    await deleteEni(deps.ec2, id);
+    return true;
+  }
 }
 
 function describeFailures(failures: { slot: EniSlot; reason: unknown }[]): string {
@@ -236,7 +276,12 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
   const { ec2, logger, config } = deps;
   const { instanceId } = action;
   const started = Date.now();
-  const progress: Progress = { created: new Set(), attached: new Set(), attachments: new Map() };
+  const progress: Progress = {
+    created: new Set(),
+    attached: new Set(),
+    attachments: new Map(),
+    attachedHere: new Set(),
+  };
   let availabilityZone: string | undefined;
   let eniIds: string[];
   try {

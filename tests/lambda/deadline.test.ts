@@ -130,6 +130,70 @@ describe("ENI Lambda under its deadline (moto)", function () {
     }
   });
 
+  it("detaches and deletes an attached ENI whose DeleteOnTermination is refused, then abandons", async () => {
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Attachment?: unknown };
+        if (context.commandName === "ModifyNetworkInterfaceAttributeCommand" && input.Attachment) {
+          throw new EC2ServiceException({
+            name: "UnauthorizedOperation",
+            $fault: "client",
+            $metadata: { httpStatusCode: 403 },
+            message: "You are not authorized to perform this operation",
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "testRefuseDeleteOnTermination", priority: "low" },
+    );
+    const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(outcome.result, "ABANDON");
+    assert.equal(ec2Calls.calls.filter((call) => call.operation === "DetachNetworkInterface").length, 2);
+    assert.deepEqual([...outcome.deletedEniIds].sort(), [...outcome.createdEniIds].sort());
+    const left = await ec2For(moto.endpoint).send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: `tag:${INSTANCE_TAG_KEY}`, Values: [instance] }],
+      }),
+    );
+    assert.equal(left.NetworkInterfaces?.length ?? 0, 0);
+  });
+
+  it("never detaches ENIs that an earlier delivery attached (its CONTINUE may have been accepted)", async () => {
+    const first = depsFor(moto.endpoint, configFor(world));
+    const done = (await createHandler(first.deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(done.result, "CONTINUE", done.error);
+
+    // moto forgets DeleteOnTermination, so the redelivery sets it again, and that is refused now.
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Attachment?: unknown };
+        if (context.commandName === "ModifyNetworkInterfaceAttributeCommand" && input.Attachment) {
+          throw new EC2ServiceException({
+            name: "UnauthorizedOperation",
+            $fault: "client",
+            $metadata: { httpStatusCode: 403 },
+            message: "You are not authorized to perform this operation",
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "testRefuseDeleteOnTermination", priority: "low" },
+    );
+    await createHandler(deps)(launchEvent(instance));
+    assert.equal(ec2Calls.calls.filter((call) => call.operation === "DetachNetworkInterface").length, 0);
+    const enis = await ec2For(moto.endpoint).send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: `tag:${INSTANCE_TAG_KEY}`, Values: [instance] }],
+      }),
+    );
+    assert.deepEqual(
+      (enis.NetworkInterfaces ?? []).map((eni) => eni.Attachment?.InstanceId),
+      [instance, instance],
+    );
+  });
+
   it("sets DeleteOnTermination before turning the source/dest check off", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
     const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
