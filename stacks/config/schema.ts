@@ -166,7 +166,8 @@ export const SETTINGS = {
   },
   prefixReservationEnabled: {
     kind: "boolean",
-    description: "Reserve room for one /28 per node (nodeMaxSize) in each eni-prefix network's subnets, so prefixes cannot run out for lack of aligned space.",
+    description:
+      "Reserve room for one /28 per node (nodeMaxSize) in each eni-prefix network's subnets, so prefixes cannot run out for lack of aligned space.",
     default: true,
   },
   multusInstall: {
