@@ -11,16 +11,18 @@ import {
   subnetLayoutIssues,
   SubnetLayout,
 } from "../../components/vpc/plan";
-import { maxPodsProblems } from "../../components/nodegroup/max-pods";
-import { delegablePrefixCount, planPrefixReservations } from "../../components/vpc/prefix-reservations";
-import { isNitroInstanceType } from "../../components/nodegroup/nitro";
 import { findRegion, REGIONS } from "../regions";
+import { readAccess } from "./access";
+import { checkCidrList } from "./cidr-list";
 import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
+import { readNodeGroup } from "./nodegroup";
+import { readPrefixReservations } from "./prefixes";
 import { Problems } from "./problems";
 import { RawConfig, SettingReader, closestSetting } from "./reader";
 import { SETTINGS } from "./schema";
 import { StackSettings } from "./settings";
+import { readTags } from "./tags";
 
 export interface ParseContext {
   readonly project: string;
@@ -33,17 +35,6 @@ const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const KUBERNETES_VERSION = /^1\.(\d+)$/;
 /** Oldest minor version this program supports (AL2023 nodeadm, access entries). */
 const MIN_KUBERNETES_MINOR = 30;
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-
-function checkCidrList(problems: Problems, setting: string, cidrs: readonly string[]): void {
-  cidrs.forEach((cidr, index) => {
-    const problem = cidrProblem(cidr);
-    if (problem) problems.add(`${setting}[${index}]`, problem);
-  });
-}
-
 export function parseSettings(raw: RawConfig, context: ParseContext): StackSettings {
   const problems = new Problems();
   const read = new SettingReader(raw, problems);
@@ -143,111 +134,9 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const privateCidrs = explicitPerZone("privateSubnetCidrs");
   const networkSpecs = readNetworkSpecs(read.get("networks"), availabilityZones.length, problems);
 
-  const telecomIngressCidrs = read.get("telecomIngressCidrs");
-  checkCidrList(problems, "telecomIngressCidrs", telecomIngressCidrs);
-  if (telecomIngressCidrs.includes("0.0.0.0/0")) {
-    problems.add(
-      "telecomIngressCidrs",
-      "must not contain 0.0.0.0/0: list the peers' CIDRs that need the telecom ports",
-    );
-  }
-
-  const bastionKeyName = read.get("bastionKeyName");
-  const bastionSshCidrs = read.get("bastionSshCidrs");
-  checkCidrList(problems, "bastionSshCidrs", bastionSshCidrs);
-  if (bastionSshCidrs.length > 0 && !bastionKeyName) {
-    problems.add(
-      "bastionSshCidrs",
-      "opens SSH but bastionKeyName is empty: set bastionKeyName too, or use SSM Session Manager and leave this empty",
-    );
-  }
-  const endpointPublicAccess = read.get("endpointPublicAccess");
-  const endpointPrivateAccess = read.get("endpointPrivateAccess");
-  const endpointPublicAccessCidrs = read.get("endpointPublicAccessCidrs");
-  checkCidrList(problems, "endpointPublicAccessCidrs", endpointPublicAccessCidrs);
-  if (!endpointPublicAccess && !endpointPrivateAccess) {
-    problems.add(
-      "endpointPrivateAccess",
-      "and endpointPublicAccess are both false: the cluster API would be unreachable; enable at least one",
-    );
-  }
-  if (!endpointPublicAccess && endpointPublicAccessCidrs.length > 0) {
-    problems.add(
-      "endpointPublicAccessCidrs",
-      "is set but endpointPublicAccess is false: enable public access or remove the CIDRs",
-    );
-  }
-
-  const nodeZones = read.get("nodeAvailabilityZones");
-  const nodeAvailabilityZones = nodeZones.length > 0 ? nodeZones : availabilityZones.slice(0, 1);
-  nodeZones.forEach((zone, index) => {
-    if (!availabilityZones.includes(zone)) {
-      problems.add(
-        `nodeAvailabilityZones[${index}]`,
-        `"${zone}" is not one of availabilityZones (${availabilityZones.join(", ")})`,
-      );
-    }
-  });
-  const desiredSize = read.get("nodeDesiredSize");
-  const minSize = read.get("nodeMinSize");
-  const maxSize = read.get("nodeMaxSize");
-  if (minSize < 0 || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
-    problems.add(
-      "nodeDesiredSize",
-      `node sizes must satisfy 0 <= nodeMinSize (${minSize}) <= nodeDesiredSize (${desiredSize}) <= nodeMaxSize (${maxSize}), with nodeMaxSize >= 1`,
-    );
-  }
-  const volumeSizeGb = read.get("nodeVolumeSizeGb");
-  if (volumeSizeGb < 20 || volumeSizeGb > 16384) {
-    problems.add("nodeVolumeSizeGb", `${volumeSizeGb} must be from 20 (the EKS AMI's size) to 16384 GiB`);
-  }
-  const maxPods = read.get("nodeMaxPods");
-  if (maxPods < 0 || maxPods > 737) {
-    problems.add("nodeMaxPods", `${maxPods} must be 0 (derived) or from 1 to 737`);
-  }
-  const amiId = read.get("nodeAmiId");
-  if (amiId && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
-    problems.add(
-      "nodeAmiId",
-      `"${amiId}" is not an AMI ID such as ami-0123456789abcdef0; leave it empty for the EKS-optimised AL2023 AMI`,
-    );
-  }
-  const labels: Record<string, string> = {};
-  read.get("nodeLabels").forEach((entry, index) => {
-    const [key, ...rest] = entry.split("=");
-    const value = rest.join("=");
-    if (!entry.includes("=") || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-      problems.add(
-        `nodeLabels[${index}]`,
-        `"${entry}" must be key=value with a valid Kubernetes label key and value`,
-      );
-    } else {
-      labels[key] = value;
-    }
-  });
-
-  const rawTags = read.get("tags");
-  const tags: Record<string, string> = {};
-  if (typeof rawTags !== "object" || rawTags === null || Array.isArray(rawTags)) {
-    problems.add("tags", "must be a map of tag keys to string values");
-  } else {
-    for (const [key, value] of Object.entries(rawTags)) {
-      if (
-        typeof value !== "string" ||
-        key.length === 0 ||
-        key.length > 128 ||
-        value.length > 256 ||
-        key.toLowerCase().startsWith("aws:")
-      ) {
-        problems.add(
-          `tags.${key}`,
-          "tag keys are 1-128 characters not starting with aws:, values strings of at most 256",
-        );
-      } else {
-        tags[key] = value;
-      }
-    }
-  }
+  const access = readAccess(read, problems);
+  const nodeGroup = readNodeGroup(read, problems, availabilityZones, networkSpecs);
+  const tags = readTags(read, problems);
 
   // The layout needs sane inputs; without them it would only add noise to the report.
   let layout: SubnetLayout | undefined;
@@ -280,44 +169,18 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     }
   }
   const networks = layout ? resolveNetworks(networkSpecs, layout, problems) : [];
-  const multus = readMultusSettings(read, problems, { region, networks, nodeZones: nodeAvailabilityZones });
-
-  // Read before throwIfAny: a value of the wrong kind is a problem that must be reported too.
-  const bastionEnabled = read.get("bastionEnabled");
-  const bastionInstanceType = read.get("bastionInstanceType");
-  const nodeInstanceType = read.get("nodeInstanceType");
-  const nodeKeyName = read.get("nodeKeyName");
-  for (const problem of maxPodsProblems({
-    instanceType: nodeInstanceType,
-    maxPods,
-    multusDeviceIndexes: networkSpecs.map((spec) => spec.deviceIndex),
-  })) {
-    problems.add(problem.setting, problem.message);
-  }
-  const prefixNetworks = networkSpecs.filter((spec) => spec.ipam === "eni-prefix").map((spec) => spec.name);
-  if (prefixNetworks.length > 0 && !isNitroInstanceType(nodeInstanceType)) {
-    problems.add(
-      "nodeInstanceType",
-      `${nodeInstanceType} is not a Nitro instance, but network(s) ${prefixNetworks.join(", ")} use ipam "eni-prefix", ` +
-        `which needs ENI prefix delegation (Nitro only): choose a Nitro type such as c5.large, or ipam "host-local"`,
-    );
-  }
-
-  for (const network of networks.filter((candidate) => candidate.ipam === "eni-prefix")) {
-    for (const subnet of network.subnets.filter((candidate) =>
-      nodeAvailabilityZones.includes(candidate.availabilityZone),
-    )) {
-      const room = delegablePrefixCount(subnet.cidr);
-      if (room < maxSize) {
-        problems.add(
-          "nodeMaxSize",
-          `${maxSize} nodes need ${maxSize} /28 prefixes on eni-prefix network "${network.name}", but its subnet ${subnet.cidr} in ` +
-            `${subnet.availabilityZone} has room for ${room}: lower nodeMaxSize or give the network larger cidrs`,
-        );
-      }
-    }
-  }
-  const prefixReservationEnabled = read.get("prefixReservationEnabled");
+  const multus = readMultusSettings(read, problems, {
+    region,
+    networks,
+    nodeZones: nodeGroup.availabilityZones,
+  });
+  const prefixReservations = readPrefixReservations(
+    read,
+    problems,
+    networks,
+    nodeGroup.availabilityZones,
+    nodeGroup.maxSize,
+  );
 
   problems.throwIfAny();
   return {
@@ -330,36 +193,11 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     vpcCidr,
     layout: layout!,
     networks,
-    telecomIngressCidrs: telecomIngressCidrs.length > 0 ? telecomIngressCidrs : [vpcCidr],
-    bastion: {
-      enabled: bastionEnabled,
-      instanceType: bastionInstanceType,
-      ...(bastionKeyName ? { keyName: bastionKeyName } : {}),
-      sshCidrs: bastionSshCidrs,
-    },
-    endpoint: {
-      publicAccess: endpointPublicAccess,
-      privateAccess: endpointPrivateAccess,
-      publicAccessCidrs:
-        endpointPublicAccess && endpointPublicAccessCidrs.length === 0
-          ? ["0.0.0.0/0"]
-          : endpointPublicAccessCidrs,
-    },
-    nodeGroup: {
-      availabilityZones: nodeAvailabilityZones,
-      instanceType: nodeInstanceType,
-      desiredSize,
-      minSize,
-      maxSize,
-      volumeSizeGb,
-      ...(nodeKeyName ? { keyName: nodeKeyName } : {}),
-      ...(amiId ? { amiId } : {}),
-      maxPods,
-      labels,
-    },
-    prefixReservations: prefixReservationEnabled
-      ? planPrefixReservations(networks, nodeAvailabilityZones, maxSize)
-      : [],
+    telecomIngressCidrs: access.telecomIngressCidrs.length > 0 ? access.telecomIngressCidrs : [vpcCidr],
+    bastion: access.bastion,
+    endpoint: access.endpoint,
+    nodeGroup,
+    prefixReservations,
     tags,
     multus,
   };
