@@ -16,6 +16,7 @@ import { createHandler } from "../../lambda/src/handler";
 import type { LaunchOutcome } from "../../lambda/src/launch";
 import { CLEANUP_RESERVE_MS, FINAL_MARGIN_MS } from "../../lambda/src/retry-settings";
 import { useMoto } from "../support/moto";
+import { failEc2Calls } from "../support/moto-recorder";
 import {
   AZ_A,
   buildWorld,
@@ -26,6 +27,16 @@ import {
   launchInstance,
   type World,
 } from "./fixture";
+
+/** DeleteOnTermination changes are refused, as a broken IAM policy would refuse them. */
+function refuseDeleteOnTermination(ec2: Parameters<typeof failEc2Calls>[0]): void {
+  failEc2Calls(
+    ec2,
+    "ModifyNetworkInterfaceAttribute",
+    (input) => "Attachment" in input,
+    "UnauthorizedOperation",
+  );
+}
 
 describe("InvocationDeadline", function () {
   it("stops the work phase at the clean-up reserve and the finish phase at the final margin", function () {
@@ -97,22 +108,9 @@ describe("ENI Lambda under its deadline (moto)", function () {
 
   it("sets DeleteOnTermination from the attach's own answer when Describe is refused after attaching", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
-    let attached = false;
-    deps.ec2.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === "AttachNetworkInterfaceCommand") attached = true;
-        if (attached && context.commandName === "DescribeNetworkInterfacesCommand") {
-          throw new EC2ServiceException({
-            name: "UnauthorizedOperation",
-            $fault: "client",
-            $metadata: { httpStatusCode: 403 },
-            message: "You are not authorized to perform this operation",
-          });
-        }
-        return next(args);
-      },
-      { step: "initialize", name: "testRefuseDescribe", priority: "low" },
-    );
+    const attachSent = (): boolean =>
+      ec2Calls.calls.some((call) => call.operation === "AttachNetworkInterface");
+    failEc2Calls(deps.ec2, "DescribeNetworkInterfaces", attachSent, "UnauthorizedOperation");
     const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
     assert.equal(outcome.result, "ABANDON");
     const attachments = ec2Calls.calls.filter((call) => call.operation === "AttachNetworkInterface");
@@ -132,21 +130,7 @@ describe("ENI Lambda under its deadline (moto)", function () {
 
   it("detaches and deletes an attached ENI whose DeleteOnTermination is refused, then abandons", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
-    deps.ec2.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Attachment?: unknown };
-        if (context.commandName === "ModifyNetworkInterfaceAttributeCommand" && input.Attachment) {
-          throw new EC2ServiceException({
-            name: "UnauthorizedOperation",
-            $fault: "client",
-            $metadata: { httpStatusCode: 403 },
-            message: "You are not authorized to perform this operation",
-          });
-        }
-        return next(args);
-      },
-      { step: "initialize", name: "testRefuseDeleteOnTermination", priority: "low" },
-    );
+    refuseDeleteOnTermination(deps.ec2);
     const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
     assert.equal(outcome.result, "ABANDON");
     assert.equal(ec2Calls.calls.filter((call) => call.operation === "DetachNetworkInterface").length, 2);
@@ -166,21 +150,7 @@ describe("ENI Lambda under its deadline (moto)", function () {
 
     // moto forgets DeleteOnTermination, so the redelivery sets it again, and that is refused now.
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
-    deps.ec2.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Attachment?: unknown };
-        if (context.commandName === "ModifyNetworkInterfaceAttributeCommand" && input.Attachment) {
-          throw new EC2ServiceException({
-            name: "UnauthorizedOperation",
-            $fault: "client",
-            $metadata: { httpStatusCode: 403 },
-            message: "You are not authorized to perform this operation",
-          });
-        }
-        return next(args);
-      },
-      { step: "initialize", name: "testRefuseDeleteOnTermination", priority: "low" },
-    );
+    refuseDeleteOnTermination(deps.ec2);
     await createHandler(deps)(launchEvent(instance));
     assert.equal(ec2Calls.calls.filter((call) => call.operation === "DetachNetworkInterface").length, 0);
     const enis = await ec2For(moto.endpoint).send(
