@@ -4,7 +4,8 @@
  * - rate-limits EC2 actions with a token bucket per action, answering HTTP 503 RequestLimitExceeded
  *   as EC2 does (token-bucket.ts);
  * - injects targeted and random faults from a seed (fault-injector.ts);
- * - answers as EC2 where moto is lenient (ClientToken, attach conflicts; ec2-fidelity.ts);
+ * - answers as EC2 where moto is lenient (ClientToken, attach conflicts, address holders and
+ *   explicit subnet CIDR reservations; ec2-fidelity.ts, ec2-addresses.ts);
  * - answers Auto Scaling's CompleteLifecycleAction itself and records every CONTINUE and ABANDON
  *   with its instance ID (lifecycle-ledger.ts). Other Auto Scaling calls go to moto.
  */
@@ -30,7 +31,7 @@ export interface ChaosProxyOptions {
   /** Probability that any request fails with a random 500/503 (before or after moto). */
   randomErrorRate?: number;
   faults?: TargetedFault[];
-  /** Answer as EC2 where moto is lenient (ClientToken, attach conflicts). Default true. */
+  /** Answer as EC2 where moto is lenient (ClientToken, attach conflicts, addresses). Default true. */
   ec2Fidelity?: boolean;
   nowMs?: () => number;
 }
@@ -89,7 +90,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
   const ledger = new LifecycleLedger();
   const faults = new FaultInjector(options.faults ?? [], options.randomErrorRate ?? 0, options.seed ?? 1);
   const upstreamEc2 = new EC2Client({ ...motoClientConfig(options.upstream), maxAttempts: 1 });
-  const fidelity = new Ec2Fidelity(upstreamEc2);
+  const fidelity = new Ec2Fidelity(upstreamEc2, options.seed ?? 1);
   const useFidelity = options.ec2Fidelity ?? true;
 
   const statsOf = (action: string): ActionStats => {
@@ -171,7 +172,10 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     if (service === "autoscaling" && action === "CompleteLifecycleAction") {
       reply = { ...ledger.complete(params), headers: {} };
     } else if (service === "ec2" && useFidelity) {
-      reply = await fidelity.perform(action, params, () => forward(incoming, body));
+      // moto does not check signatures, so rewritten parameters may go with the original headers.
+      reply = await fidelity.perform(action, params, (rewritten) =>
+        forward(incoming, rewritten ? Buffer.from(rewritten.toString(), "utf8") : body),
+      );
     } else {
       reply = await forward(incoming, body);
     }

@@ -6,11 +6,14 @@
  * - AttachNetworkInterface refuses an ENI that is already attached (InvalidNetworkInterface.InUse)
  *   and a device index that is taken (InvalidParameterValue); moto overwrites;
  * - ModifyNetworkInterfaceAttribute with Attachment.DeleteOnTermination=true is remembered per
- *   attachment (moto answers OK and keeps false).
+ *   attachment (moto answers OK and keeps false);
+ * - the address rules (one holder per address, nothing auto-assigned from an explicit subnet CIDR
+ *   reservation) are in ec2-addresses.ts.
  */
 
 import { DescribeNetworkInterfacesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { ec2Error, type Reply } from "./aws-replies";
+import { Ec2Addresses, type ForwardParams } from "./ec2-addresses";
 
 export interface Forwarded extends Reply {
   headers: Record<string, string>;
@@ -36,13 +39,27 @@ export class Ec2Fidelity {
   clientTokenReplays = 0;
   attachRefusals = 0;
 
-  constructor(private readonly upstreamEc2: EC2Client) {}
+  readonly addresses: Ec2Addresses;
 
-  /** Performs an EC2 request through `forward`, with EC2's rules where moto lacks them. */
-  async perform(action: string, params: URLSearchParams, forward: Forward): Promise<Forwarded> {
-    if (action === "CreateNetworkInterface" && params.get("ClientToken")) return this.create(params, forward);
-    if (action === "AttachNetworkInterface") return this.attach(params, forward);
-    const reply = await forward();
+  constructor(
+    private readonly upstreamEc2: EC2Client,
+    seed: string | number = 1,
+  ) {
+    this.addresses = new Ec2Addresses(upstreamEc2, seed);
+  }
+
+  /**
+   * Performs an EC2 request through `forward` (which may send rewritten parameters), with EC2's
+   * rules where moto lacks them.
+   */
+  async perform(action: string, params: URLSearchParams, forward: ForwardParams): Promise<Forwarded> {
+    const performed: Forward = this.addresses.handles(action)
+      ? () => this.addresses.perform(action, params, forward)
+      : () => forward();
+    if (action === "CreateNetworkInterface" && params.get("ClientToken"))
+      return this.create(params, performed);
+    if (action === "AttachNetworkInterface") return this.attach(params, performed);
+    const reply = await performed();
     if (action === "ModifyNetworkInterfaceAttribute" && isOk(reply)) this.noteModify(params);
     return reply;
   }
