@@ -78,7 +78,7 @@ export function cniConfigFor(network: MultusNetwork, subnet: MultusSubnet | unde
     return {
       ...base,
       ipam: eniPrefixIpamConfig({
-        deviceIndex: network.deviceIndex,
+        network: network.name,
         routes: destinations.map((dst) => ({ dst })),
       }),
     };

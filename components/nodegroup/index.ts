@@ -41,11 +41,10 @@ import {
   multusSubnetId,
   SWEEP_SCHEDULE,
 } from "./plan";
-import { eniPrefixIpamInstallScript } from "../networks/ipam";
+import { nodeBundle } from "./node-bundle";
+import { nodeConfig } from "./node-config";
+import { nodeFilesBucketPolicy, nodeFilesReadPolicy } from "./node-files-iam";
 import { renderNodeUserData, userDataPayload } from "./userdata";
-
-/** Installs the eni-prefix IPAM plugin into /opt/cni/bin before kubelet starts. */
-const ENI_PREFIX_PLUGIN_INSTALLER = `#!/bin/bash\nset -o errexit -o nounset -o pipefail\n${eniPrefixIpamInstallScript()}`;
 
 export const NODE_GROUP_TYPE = "multus-eks:nodegroup:MultusNodeGroup";
 
@@ -108,6 +107,10 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
   public readonly instanceProfileName: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly launchTemplateId: pulumi.Output<string>;
+  /** The S3 bucket holding the node files, and the key and sha256 of the current object. */
+  public readonly nodeFilesBucket: pulumi.Output<string>;
+  public readonly nodeFilesKey: string;
+  public readonly nodeFilesSha256: string;
   public readonly autoScalingGroupName: pulumi.Output<string>;
   public readonly lambdaName: pulumi.Output<string>;
   public readonly lambdaArn: pulumi.Output<string>;
@@ -170,9 +173,24 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       tags({ Name: `${args.clusterName}-nodes`, [clusterTag]: "owned" }),
     );
 
+    // The node files (scripts, units, udev rule, IPAM plugins, node config) travel as one S3
+    // object, fetched at boot and checked against the digest in the user data: the user data
+    // stays small whatever the networks and plugins.
+    const bundle = nodeBundle(
+      nodeConfig({
+        clusterName: args.clusterName,
+        region: args.region,
+        availabilityZones: args.availabilityZones,
+        networks: args.networks,
+      }),
+    );
+    this.nodeFilesKey = bundle.key;
+    this.nodeFilesSha256 = bundle.sha256;
+    const nodeFiles = this.createNodeFilesBucket(name, args, nodeRole, bundle, tags);
+
     const userData = pulumi
-      .all([args.clusterEndpoint, args.certificateAuthority])
-      .apply(([endpoint, certificateAuthority]) =>
+      .all([args.clusterEndpoint, args.certificateAuthority, nodeFiles.bucket.bucket])
+      .apply(([endpoint, certificateAuthority, bucketName]) =>
         userDataPayload(
           renderNodeUserData({
             clusterName: args.clusterName,
@@ -186,9 +204,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
               deviceIndex: network.deviceIndex,
               interfaceName: network.interfaceName,
             })),
-            ...(args.networks.some((network) => network.ipam === "eni-prefix")
-              ? { extraBootstrapScript: ENI_PREFIX_PLUGIN_INSTALLER }
-              : {}),
+            nodeFiles: { bucket: bucketName, key: bundle.key, sha256: bundle.sha256, region: args.region },
           }),
         ).toString("base64"),
       );
@@ -311,6 +327,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
           ...wiring,
           accessEntry,
           ...nodePolicies,
+          ...nodeFiles.resources,
           ...securityGroupRules,
           ...(args.clusterDependencies ?? []),
         ],
@@ -321,6 +338,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     this.instanceProfileName = instanceProfile.name;
     this.securityGroupId = securityGroup.id;
     this.launchTemplateId = launchTemplate.id;
+    this.nodeFilesBucket = nodeFiles.bucket.bucket;
     this.autoScalingGroupName = group.name;
     this.lambdaName = lambda.function.name;
     this.lambdaArn = lambda.function.arn;
@@ -329,12 +347,88 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       instanceProfileName: this.instanceProfileName,
       securityGroupId: this.securityGroupId,
       launchTemplateId: this.launchTemplateId,
+      nodeFilesBucket: this.nodeFilesBucket,
+      nodeFilesKey: this.nodeFilesKey,
+      nodeFilesSha256: this.nodeFilesSha256,
       autoScalingGroupName: this.autoScalingGroupName,
       lambdaName: this.lambdaName,
       lambdaArn: this.lambdaArn,
       maxPods: this.maxPods,
       lifecycleHooks: this.lifecycleHooks,
     });
+  }
+
+  /**
+   * The node files bucket: private (public access blocked, ACLs disabled), SSE-S3, TLS only,
+   * readable by the node role alone; forceDestroy so `pulumi destroy` empties and deletes it.
+   */
+  private createNodeFilesBucket(
+    name: string,
+    args: MultusNodeGroupArgs,
+    nodeRole: aws.iam.Role,
+    bundle: ReturnType<typeof nodeBundle>,
+    tags: (extra?: Record<string, string>) => Record<string, string>,
+  ): { bucket: aws.s3.Bucket; resources: pulumi.Resource[] } {
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(
+      `${name}-node-files`,
+      { forceDestroy: true, tags: tags() },
+      parent,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-node-files`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${name}-node-files`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-node-files`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      parent,
+    );
+    const policy = new aws.s3.BucketPolicy(
+      `${name}-node-files`,
+      {
+        bucket: bucket.id,
+        policy: bucket.bucket.apply((bucketName) =>
+          JSON.stringify(nodeFilesBucketPolicy(args.partition, bucketName)),
+        ),
+      },
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    const object = new aws.s3.BucketObjectv2(
+      `${name}-node-files`,
+      {
+        bucket: bucket.id,
+        key: bundle.key,
+        contentBase64: bundle.content.toString("base64"),
+        contentType: "application/gzip",
+        metadata: { sha256: bundle.sha256 },
+        tags: tags(),
+      },
+      { parent: this, dependsOn: [encryption, ownership] },
+    );
+    const read = new aws.iam.RolePolicy(
+      `${name}-node-files`,
+      {
+        role: nodeRole.name,
+        policy: bucket.bucket.apply((bucketName) =>
+          JSON.stringify(nodeFilesReadPolicy(args.partition, bucketName)),
+        ),
+      },
+      parent,
+    );
+    return { bucket, resources: [publicAccess, ownership, encryption, policy, object, read] };
   }
 
   /** Node ↔ node all traffic, control plane → nodes on 443 and 1025-65535, nodes → control plane 443. */

@@ -159,6 +159,20 @@ export function nodeUserDataProblems(args: NodeUserDataArgs): string[] {
       }
     }
   });
+  // These go into the fetch script between single quotes: refuse anything a shell could misread.
+  const files = args.nodeFiles;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(files.bucket)) {
+    add("nodeFiles.bucket", `"${files.bucket}" must be an S3 bucket name (3-63 characters of [a-z0-9.-])`);
+  }
+  if (!/^[A-Za-z0-9/._-]{1,1024}$/.test(files.key)) {
+    add("nodeFiles.key", `"${files.key}" must be an object key of [A-Za-z0-9/._-]`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(files.sha256)) {
+    add("nodeFiles.sha256", `"${files.sha256}" must be a hex sha256 digest (64 characters)`);
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(files.region)) {
+    add("nodeFiles.region", `"${files.region}" must be a region name such as cn-northwest-1`);
+  }
   const extra = args.extraBootstrapScript;
   if (extra !== undefined && extra.trim().length > 0) {
     if (!extra.startsWith("#!")) add("extraBootstrapScript", 'must start with a "#!" line, e.g. #!/bin/bash');

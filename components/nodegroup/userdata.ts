@@ -1,41 +1,48 @@
 /**
  * User data for the self-managed AL2023 node group: a MIME multipart document with
  *   1. a nodeadm NodeConfig (application/node.eks.aws) that joins the node to the cluster, and
- *   2. a shell script that installs the Multus ENI setup (udev rule, systemd units, the script),
+ *   2. a small shell script (userdata/fetch-node-files.sh) that fetches the node files from the
+ *      stack's S3 object, checks them against the sha256 baked in here, extracts them and
+ *      activates them before nodeadm's run phase starts kubelet;
  *   3. optionally, the caller's own script as a further shell-script part.
+ * The node files themselves (scripts, units, udev rule, IPAM plugins, node config) are NOT in the
+ * user data, so its size does not grow with the networks or plugins (EC2 allows 16,384 bytes).
  * Pure: the Pulumi component resolves its inputs, calls this, and base64-encodes the result.
  *
  * Interface naming scheme (shared with the NetworkAttachmentDefinitions):
  *   The ENI-attach Lambda attaches the ENI of Multus network k at device index N (1, 2, ...).
  *   The kernel names it by PCI slot (ens6, enp39s0, ...), which differs between instance families.
- *   The node looks up each new link's MAC in IMDS (network/interfaces/macs/<mac>/device-number)
- *   and renames the link to the network's interfaceName, by default defaultInterfaceName(N) =
- *   "multusN". The NADs use that name as `master`, so pods find the same ENI on every node.
- *   Device index 0 (the primary ENI) and device indexes of no Multus network are never touched.
+ *   The node looks up each new link's MAC in IMDS (device-number and subnet) and renames the link
+ *   to the network's interfaceName, by default "multusN". The NADs use that name as `master`.
  */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "zlib";
 import YAML from "yaml";
-import {
-  MultusNetworkInterface,
-  renderInterfaceSetupScript,
-  renderScanService,
-  renderScanTimer,
-  renderTemplateService,
-  renderUdevRule,
-  SCAN_SERVICE_NAME,
-  SCAN_TIMER_NAME,
-  SETUP_SCRIPT_PATH,
-  TEMPLATE_SERVICE_NAME,
-  UDEV_RULE_PATH,
-} from "./node-network-script";
 import { MIME_BOUNDARY } from "./userdata-mime";
 import { nodeUserDataProblems } from "./userdata-validation";
 
 export { MIME_BOUNDARY } from "./userdata-mime";
 
-export { renderInterfaceSetupScript } from "./node-network-script";
-export type { MultusNetworkInterface } from "./node-network-script";
+export interface MultusNetworkInterface {
+  /** The Multus network's name (documentation and logs only). */
+  name: string;
+  /** ENI device index the ENI-attach Lambda uses for this network (1, 2, ...). */
+  deviceIndex: number;
+  /** Stable node interface name; the network's NADs use it as `master`. */
+  interfaceName: string;
+}
+
+/** Where the node fetches its files from (the stack's bucket and the object it uploaded). */
+export interface NodeFilesLocation {
+  bucket: string;
+  key: string;
+  /** Hex sha256 of the object: the node refuses anything else. */
+  sha256: string;
+  /** Region of the bucket (the stack's region). */
+  region: string;
+}
 
 export interface NodeUserDataArgs {
   /** EKS cluster name (spec.cluster.name). */
@@ -47,24 +54,30 @@ export interface NodeUserDataArgs {
   /** The cluster's Kubernetes service CIDR (spec.cluster.cidr), e.g. 172.20.0.0/16. */
   serviceCidr: string;
   /**
-   * kubelet maxPods, always explicit: the VPC CNI derives its default from every attached ENI,
-   * but no_manage ENIs give it no pod addresses, so the computed value would be too high.
+   * Max pods, always explicit: the VPC CNI derives its default from every attached ENI, but
+   * no_manage ENIs give it no pod addresses. Passed as nodeadm's maxPodsExpression so that
+   * kubelet's maxPods and nodeadm's kube-reserved come from the same figure.
    */
   maxPods: number;
   /** Node labels (kubelet --node-labels); kubernetes.io / k8s.io keys are mostly refused by kubelet. */
   labels: Record<string, string>;
-  /** The Multus networks: which ENI device index gets which stable interface name. */
+  /** The Multus networks (validated here; the node reads them from its node config). */
   networks: MultusNetworkInterface[];
-  /** Your own shell script (with its #! line), run as a further part after the Multus setup. */
+  /** The node files object. */
+  nodeFiles: NodeFilesLocation;
+  /** Your own shell script (with its #! line), run as a further part after the node files. */
   extraBootstrapScript?: string;
 }
 
 export const NODE_CONFIG_API_VERSION = "node.eks.aws/v1alpha1";
 export const NODE_CONFIG_CONTENT_TYPE = "application/node.eks.aws";
 export const SHELL_SCRIPT_CONTENT_TYPE = "text/x-shellscript";
-const HEREDOC_END = "MULTUS_USER_DATA_EOF";
 /** EC2 limits user data to 16 KB before base64 encoding. */
 export const MAX_USER_DATA_BYTES = 16384;
+
+/** The fetch script, a real file (shellcheck runs on it); the stack prepends its variables. */
+export const FETCH_SCRIPT_SOURCE = join(__dirname, "userdata", "fetch-node-files.sh");
+const fetchScriptBody = readFileSync(FETCH_SCRIPT_SOURCE, "utf8").replace(/^#![^\n]*\n/, "");
 
 /** Throws one Error listing every invalid setting; returns normally when all are valid. */
 export function validateNodeUserDataArgs(args: NodeUserDataArgs): void {
@@ -99,7 +112,9 @@ function renderNodeConfig(args: NodeUserDataArgs): string {
         cidr: args.serviceCidr,
       },
       kubelet: {
-        config: { maxPods: args.maxPods },
+        // Not kubelet config.maxPods: nodeadm would size kube-reserved from its own ENI-based
+        // figure then. A CEL integer literal gives both kubelet and kube-reserved this value.
+        maxPodsExpression: String(args.maxPods),
         ...(labels.length > 0 ? { flags: [`--node-labels=${labels.join(",")}`] } : {}),
       },
     },
@@ -107,44 +122,15 @@ function renderNodeConfig(args: NodeUserDataArgs): string {
   return `---\n${YAML.stringify(nodeConfig, { lineWidth: 0 })}`;
 }
 
-function fileFromHeredoc(path: string, content: string, mode: string): string {
-  if (content.split("\n").includes(HEREDOC_END)) {
-    throw new Error(
-      `renderNodeUserData: ${path} contains the line ${HEREDOC_END}, which would end its heredoc early`,
-    );
-  }
-  const body = content.endsWith("\n") ? content : `${content}\n`;
-  return `cat >"$root${path}" <<'${HEREDOC_END}'\n${body}${HEREDOC_END}\nchmod ${mode} "$root${path}"\n`;
-}
-
-/**
- * The installer part. MULTUS_INSTALL_ROOT, MULTUS_SYSTEMCTL_CMD and MULTUS_UDEVADM_CMD exist only so
- * tests can run it; cloud-init sets none of them.
- */
-function renderInstaller(networks: readonly MultusNetworkInterface[]): string {
-  const unitDir = "/etc/systemd/system";
+/** The fetch part: the node-files location as shell assignments, then the script file. */
+export function renderFetchScript(location: NodeFilesLocation): string {
   return [
     "#!/bin/bash",
-    "# Installs the Multus ENI setup. ENIs arrive whenever the ENI-attach Lambda attaches them,",
-    "# possibly minutes after boot, so the work is done by udev and systemd units, not here.",
-    "set -o errexit -o nounset -o pipefail",
-    'root="${MULTUS_INSTALL_ROOT:-}"',
-    'read -r -a systemctl_cmd <<<"${MULTUS_SYSTEMCTL_CMD:-systemctl}"',
-    'read -r -a udevadm_cmd <<<"${MULTUS_UDEVADM_CMD:-udevadm}"',
-    'mkdir -p "$root/usr/local/sbin" "$root/etc/udev/rules.d" "$root/etc/systemd/system" "$root/etc/systemd/network" "$root/etc/sysctl.d"',
-    "",
-    fileFromHeredoc(SETUP_SCRIPT_PATH, renderInterfaceSetupScript(networks), "0755"),
-    fileFromHeredoc(`${unitDir}/${TEMPLATE_SERVICE_NAME}`, renderTemplateService(), "0644"),
-    fileFromHeredoc(`${unitDir}/${SCAN_SERVICE_NAME}`, renderScanService(), "0644"),
-    fileFromHeredoc(`${unitDir}/${SCAN_TIMER_NAME}`, renderScanTimer(), "0644"),
-    fileFromHeredoc(UDEV_RULE_PATH, renderUdevRule(), "0644"),
-    '"${systemctl_cmd[@]}" daemon-reload',
-    '"${udevadm_cmd[@]}" control --reload',
-    `"\${systemctl_cmd[@]}" enable ${SCAN_SERVICE_NAME}`,
-    `"\${systemctl_cmd[@]}" enable --now ${SCAN_TIMER_NAME}`,
-    "# ENIs attached before the udev rule existed: scan now, without holding up cloud-init.",
-    `"\${systemctl_cmd[@]}" start --no-block ${SCAN_SERVICE_NAME}`,
-    "",
+    `MULTUS_NODE_FILES_BUCKET='${location.bucket}'`,
+    `MULTUS_NODE_FILES_KEY='${location.key}'`,
+    `MULTUS_NODE_FILES_SHA256='${location.sha256}'`,
+    `MULTUS_NODE_FILES_REGION='${location.region}'`,
+    fetchScriptBody,
   ].join("\n");
 }
 
@@ -162,10 +148,11 @@ export function renderNodeUserData(args: NodeUserDataArgs): string {
   validateNodeUserDataArgs(args);
   const parts = [
     mimePart(NODE_CONFIG_CONTENT_TYPE, renderNodeConfig(args)),
-    mimePart(SHELL_SCRIPT_CONTENT_TYPE, renderInstaller(args.networks)),
+    mimePart(SHELL_SCRIPT_CONTENT_TYPE, renderFetchScript(args.nodeFiles)),
   ];
-  if (args.extraBootstrapScript !== undefined && args.extraBootstrapScript.trim().length > 0) {
-    parts.push(mimePart(SHELL_SCRIPT_CONTENT_TYPE, args.extraBootstrapScript));
+  const extra = args.extraBootstrapScript;
+  if (extra !== undefined && extra.trim().length > 0) {
+    parts.push(mimePart(SHELL_SCRIPT_CONTENT_TYPE, extra));
   }
   const document = [
     "MIME-Version: 1.0",
@@ -177,9 +164,10 @@ export function renderNodeUserData(args: NodeUserDataArgs): string {
   ].join("\n");
   const size = userDataPayload(document).length;
   if (size > MAX_USER_DATA_BYTES) {
+    const extraBytes = extra === undefined ? 0 : Buffer.byteLength(extra);
     throw new Error(
       `Invalid node user data settings:\n  - extraBootstrapScript: the user data would be ${size} bytes even gzip-compressed, over EC2's ` +
-        `${MAX_USER_DATA_BYTES}-byte limit; shorten the script or have it download the rest`,
+        `${MAX_USER_DATA_BYTES}-byte limit (your script is ${extraBytes} bytes of it); shorten the script or have it download the rest`,
     );
   }
   return document;
