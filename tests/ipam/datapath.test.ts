@@ -23,6 +23,7 @@ import {
   removeDirectory,
   requireHostLocal,
   reservedAddresses,
+  writeNodeConfig,
   type InstalledPlugin,
 } from "./support";
 
@@ -50,10 +51,14 @@ describe("multus-eni-prefix with macvlan: pods ping each other within and across
   const pods: Pod[] = [];
   let nodeA: Node;
   let nodeB: Node;
+  let nodeConfigPath: string;
 
   before(async function () {
     requireHostLocal(this);
     installed = installPlugin();
+    nodeConfigPath = writeNodeConfig(path.join(installed.workDirectory, "node-config.json"), [
+      { name: "routed", deviceIndex: 1, subnetCidrs: ["10.0.4.0/24"] },
+    ]);
     nodeA = {
       namespace: namespaces.add("nodea"),
       prefix: "10.0.4.32/28",
@@ -153,11 +158,7 @@ describe("multus-eni-prefix with macvlan: pods ping each other within and across
         type: "macvlan",
         master: MULTUS_LINK,
         mode: "bridge",
-        ipam: eniPrefixIpamConfig({
-          deviceIndex: 1,
-          stateDirectory: pod.node.stateDirectory,
-          imdsEndpoint: pod.node.imdsEndpoint,
-        }),
+        ipam: eniPrefixIpamConfig({ network: "routed" }),
       },
       containerId: pod.containerId,
       netns: namespaces.path(pod.namespace),
@@ -166,6 +167,12 @@ describe("multus-eni-prefix with macvlan: pods ping each other within and across
       cniPath: [installed.binDirectory, CNI_PLUGIN_DIRECTORY],
       // Plugins run in the node's namespace, where the master link and the IMDS are.
       inNamespace: pod.node.namespace,
+      // Node settings from the node: its config file and the runtime's environment.
+      extraEnv: {
+        MULTUS_NODE_CONFIG: nodeConfigPath,
+        MULTUS_IMDS_ENDPOINT: pod.node.imdsEndpoint,
+        MULTUS_ENI_PREFIX_DATA_DIR: pod.node.stateDirectory,
+      },
     };
   }
 

@@ -1,10 +1,12 @@
 // An eni-prefix network end to end through the stack program under mocks: the Lambda asks for a
-// prefix, the node user data installs the IPAM plugin, and the NAD uses it with one NAD for all AZs.
+// prefix, the node files carry the IPAM plugin and the node config, and the NAD only names the
+// network, with one NAD for all AZs.
 import * as assert from "assert";
 import { gunzipSync } from "zlib";
 import { parseLambdaConfig } from "../../lambda/src/config";
 import { ENI_PREFIX_IPAM_PLUGIN } from "../../components/networks/ipam";
 import { resourcesOfType, runStack, type OfflineRun } from "../support/offline";
+import { uploadedNodeFiles } from "../support/node-bundle";
 
 const PREFIX_NETWORKS = [
   { name: "ipvlan-conf-1", rangeStart: 70, rangeEnd: 80 },
@@ -39,10 +41,19 @@ describe("eni-prefix network in the stack program", function () {
     assert.equal(byName["routed"].deviceIndex, 2);
   });
 
-  it("installs the IPAM plugin into /opt/cni/bin from the node user data", function () {
-    const text = userDataOf(run);
-    assert.match(text, new RegExp(`/opt/cni/bin/${ENI_PREFIX_IPAM_PLUGIN}`));
-    assert.match(text, /base64 -d/);
+  it("ships the IPAM plugin to /opt/cni/bin (0755) and the network in the node config", function () {
+    const files = uploadedNodeFiles(run);
+    const plugin = files.get(`/opt/cni/bin/${ENI_PREFIX_IPAM_PLUGIN}`);
+    assert.ok(plugin, [...files.keys()].join());
+    assert.equal(plugin.mode, "-rwxr-xr-x");
+    const config = JSON.parse(files.get("/etc/multus-eks/node-config.json")!.content) as {
+      networks: { name: string; ipam: string; deviceIndex: number; subnetCidrs: string[] }[];
+    };
+    const routed = config.networks.find((network) => network.name === "routed");
+    assert.equal(routed?.ipam, "eni-prefix");
+    assert.equal(routed?.deviceIndex, 2);
+    assert.equal(routed?.subnetCidrs.length, 2);
+    assert.doesNotMatch(userDataOf(run), /PLUGIN_NAME|host-local/);
   });
 
   it("gives the eni-prefix network one NAD for both AZs, using the plugin, and per-AZ NADs to the other", function () {
@@ -52,19 +63,22 @@ describe("eni-prefix network in the stack program", function () {
       const metadata = nad.inputs.metadata as { name: string };
       return {
         name: metadata.name,
-        config: JSON.parse(spec.config) as { master: string; ipam: { type: string } },
+        config: JSON.parse(spec.config) as { master: string; ipam: Record<string, unknown> },
       };
     });
     const routed = configs.filter((nad) => nad.name.startsWith("routed"));
     assert.equal(routed.length, 1);
     assert.equal(routed[0].config.ipam.type, ENI_PREFIX_IPAM_PLUGIN);
+    // A NAD only names the network: the node supplies device index, IMDS endpoint and state directory.
+    assert.equal(routed[0].config.ipam.network, "routed");
+    for (const key of ["deviceIndex", "imdsEndpoint", "dataDir"]) assert.ok(!(key in routed[0].config.ipam));
     assert.equal(routed[0].config.master, "multus2");
     assert.equal(configs.filter((nad) => nad.name.startsWith("ipvlan-conf-1")).length, 2);
   });
 });
 
 describe("host-local only stacks", function () {
-  it("do not install the IPAM plugin", async function () {
+  it("carry no node file in the user data either", async function () {
     const run = await runStack("ningxia");
     assert.doesNotMatch(userDataOf(run), new RegExp(ENI_PREFIX_IPAM_PLUGIN));
   });

@@ -1,9 +1,9 @@
-/** Shared set-up for the IPAM plugin tests: install the plugin the way node user data does. */
-import { execFileSync } from "child_process";
+/** Shared set-up for the IPAM plugin tests: the plugin is the node file of the rootfs tree. */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENI_PREFIX_IPAM_PLUGIN, eniPrefixIpamInstallScript } from "../../components/networks/ipam";
+import { ENI_PREFIX_IPAM_PLUGIN, NODE_CNI_BIN_DIRECTORY } from "../../components/networks/ipam";
+import { rootfsSource } from "../../components/nodegroup/rootfs";
 import { hostLocalAvailable, HOST_LOCAL } from "./netns";
 
 /** Skips the suite, loudly, only when the Debian CNI plugins are not installed. */
@@ -23,12 +23,42 @@ export interface InstalledPlugin {
   plugin: string;
 }
 
-/** Runs the user-data install script into a temporary bin directory. */
+/** The plugin as it lands on a node (rootfs/opt/cni/bin/multus-eni-prefix). */
+export const PLUGIN_SOURCE = rootfsSource(`${NODE_CNI_BIN_DIRECTORY}/${ENI_PREFIX_IPAM_PLUGIN}`);
+
+/** Copies the node file into a temporary bin directory, mode 0755 as the node files get it. */
 export function installPlugin(): InstalledPlugin {
   const workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "eni-prefix-ipam-"));
   const binDirectory = path.join(workDirectory, "bin");
-  execFileSync("bash", ["-euo", "pipefail", "-c", eniPrefixIpamInstallScript(binDirectory)]);
-  return { workDirectory, binDirectory, plugin: path.join(binDirectory, ENI_PREFIX_IPAM_PLUGIN) };
+  fs.mkdirSync(binDirectory);
+  const plugin = path.join(binDirectory, ENI_PREFIX_IPAM_PLUGIN);
+  fs.copyFileSync(PLUGIN_SOURCE, plugin);
+  fs.chmodSync(plugin, 0o755);
+  return { workDirectory, binDirectory, plugin };
+}
+
+export interface NodeNetworkEntry {
+  name: string;
+  deviceIndex: number;
+  subnetCidrs: string[];
+  ipam?: string;
+}
+
+/** Writes a node config (the shape of /etc/multus-eks/node-config.json) and returns its path. */
+export function writeNodeConfig(file: string, networks: NodeNetworkEntry[]): string {
+  const config = {
+    clusterName: "test",
+    region: "cn-northwest-1",
+    networks: networks.map((network) => ({
+      name: network.name,
+      deviceIndex: network.deviceIndex,
+      interfaceName: `multus${network.deviceIndex}`,
+      ipam: network.ipam ?? "eni-prefix",
+      subnetCidrs: network.subnetCidrs,
+    })),
+  };
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
 }
 
 export function removeDirectory(directory: string | undefined): void {

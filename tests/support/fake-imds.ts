@@ -25,6 +25,11 @@ export interface FakeImdsOptions {
   tree: ImdsTree;
   /** meta-data path (no leading or trailing "/") -> number of first GETs answered 404. */
   hiddenForFirstRequests?: Record<string, number>;
+  /**
+   * meta-data path -> number of first GETs answered with a malformed HTTP status line (what a
+   * client sees as a protocol error, e.g. Python's http.client.BadStatusLine).
+   */
+  malformedForFirstRequests?: Record<string, number>;
   /** Answer PUT /latest/api/token with this status instead of a token (e.g. 403: IMDSv2 blocked). */
   tokenRefusalStatus?: number;
   /** GETs with any of the first N tokens issued answer 401, as for an expired token. */
@@ -103,6 +108,9 @@ export async function startFakeImds(options: FakeImdsOptions): Promise<FakeImds>
   const hidden = new Map(
     Object.entries(options.hiddenForFirstRequests ?? {}).map(([k, v]) => [normalise(k), v]),
   );
+  const malformed = new Map(
+    Object.entries(options.malformedForFirstRequests ?? {}).map(([k, v]) => [normalise(k), v]),
+  );
   const getCounts = new Map<string, number>();
   const tokens = new Map<string, number>(); // token -> expiry (ms)
   const rejectedTokens = new Set<string>();
@@ -139,7 +147,12 @@ export async function startFakeImds(options: FakeImdsOptions): Promise<FakeImds>
     const path = normalise(url.pathname.slice(prefix.length));
     const count = (getCounts.get(path) ?? 0) + 1;
     getCounts.set(path, count);
-    if (count <= (hidden.get(path) ?? 0)) return reply(404, "Not Found");
+    if (count <= (malformed.get(path) ?? 0)) {
+      requests.push({ method: req.method ?? "", path: url.pathname, status: 0, hadToken });
+      res.socket?.end("HTTP/1.1 OK-ISH\r\n\r\n");
+      return;
+    }
+    if (count <= (hidden.get(path) ?? 0) + (malformed.get(path) ?? 0)) return reply(404, "Not Found");
     const value = lookup(tree, path);
     return value === undefined ? reply(404, "Not Found") : reply(200, value);
   };
