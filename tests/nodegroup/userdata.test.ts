@@ -7,13 +7,14 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import YAML from "yaml";
 import { defaultInterfaceName } from "../../components/model/interfaces";
+import { readFileSync } from "node:fs";
 import {
   describeInterfaceNaming,
+  FETCH_SCRIPT_SOURCE,
   MAX_USER_DATA_BYTES,
   userDataPayload,
   MIME_BOUNDARY,
   NodeUserDataArgs,
-  renderInterfaceSetupScript,
   renderNodeUserData,
 } from "../../components/nodegroup/userdata";
 
@@ -33,6 +34,12 @@ function baseArgs(overrides: Partial<NodeUserDataArgs> = {}): NodeUserDataArgs {
       { name: "ipvlan-conf-1", deviceIndex: 1, interfaceName: defaultInterfaceName(1) },
       { name: "ipvlan-conf-2", deviceIndex: 2, interfaceName: defaultInterfaceName(2) },
     ],
+    nodeFiles: {
+      bucket: "eks-multus-cluster-node-files-0123abc",
+      key: `node-files/${"a".repeat(64)}.tar.gz`,
+      sha256: "a".repeat(64),
+      region: "cn-northwest-1",
+    },
     ...overrides,
   };
 }
@@ -67,6 +74,15 @@ function nodeConfigOf(document: string): Record<string, unknown> {
   return YAML.parse(part.payload) as Record<string, unknown>;
 }
 
+function problemsOf(args: NodeUserDataArgs): string {
+  try {
+    renderNodeUserData(args);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  assert.fail("expected an Error");
+}
+
 describe("renderNodeUserData", function () {
   describe("structure", function () {
     it("is a multipart/mixed document with a NodeConfig part and a shell-script part", function () {
@@ -81,7 +97,7 @@ describe("renderNodeUserData", function () {
       assert.ok(mime.parts[1].payload.startsWith("#!/bin/bash\n"));
     });
 
-    it("carries a NodeConfig with the cluster fields, maxPods and the labels as kubelet flags", function () {
+    it("carries a NodeConfig with the cluster fields, maxPodsExpression and the labels as kubelet flags", function () {
       const config = nodeConfigOf(
         renderNodeUserData(baseArgs({ labels: { zeta: "1", "alpha.example.com/tier": "net" } })),
       );
@@ -96,17 +112,26 @@ describe("renderNodeUserData", function () {
             cidr: "172.20.0.0/16",
           },
           kubelet: {
-            config: { maxPods: 29 },
+            maxPodsExpression: "29",
             flags: ["--node-labels=alpha.example.com/tier=net,zeta=1"],
           },
         },
       });
     });
 
-    it("keeps maxPods a number and omits the label flag when there are no labels", function () {
+    it("gives kubelet and kube-reserved the same max pods: maxPodsExpression, never kubelet config.maxPods", function () {
+      // nodeadm's documentation ("Defining a Max Pods Expression"): maxPods in the kubelet config
+      // takes precedence over the expression, and kubeReserved is calculated from the expression's
+      // result (or nodeadm's own ENI-based figure). So config.maxPods alone gives kubelet 17 and
+      // kube-reserved nodeadm's figure; the expression gives both 17.
       const config = nodeConfigOf(renderNodeUserData(baseArgs({ maxPods: 17, labels: {} })));
       const kubelet = (config.spec as { kubelet: Record<string, unknown> }).kubelet;
-      assert.deepEqual(kubelet, { config: { maxPods: 17 } });
+      assert.deepEqual(Object.keys(kubelet), ["maxPodsExpression"], "no kubelet config.maxPods");
+      const expression = kubelet.maxPodsExpression;
+      // A CEL integer literal evaluates to itself.
+      assert.equal(typeof expression, "string");
+      assert.match(expression as string, /^[1-9]\d*$/);
+      assert.equal(Number(expression), 17);
     });
 
     it("strips whitespace from a wrapped CA bundle", function () {
@@ -125,20 +150,27 @@ describe("renderNodeUserData", function () {
       assert.equal(renderNodeUserData(baseArgs()), renderNodeUserData(baseArgs()));
     });
 
-    it("embeds the setup script for exactly the given networks", function () {
+    it("its shell part is the fetch script file, with the node files' location and digest assigned first", function () {
       const script = parseMime(renderNodeUserData(baseArgs())).parts[1].payload;
-      assert.ok(script.includes(renderInterfaceSetupScript(baseArgs().networks)));
-      const table = /declare -A NAME_BY_DEVICE_INDEX=\(([\s\S]*?)\n\)/.exec(
-        renderInterfaceSetupScript(baseArgs().networks),
+      const lines = script.split("\n");
+      assert.deepEqual(lines.slice(0, 5), [
+        "#!/bin/bash",
+        "MULTUS_NODE_FILES_BUCKET='eks-multus-cluster-node-files-0123abc'",
+        `MULTUS_NODE_FILES_KEY='node-files/${"a".repeat(64)}.tar.gz'`,
+        `MULTUS_NODE_FILES_SHA256='${"a".repeat(64)}'`,
+        "MULTUS_NODE_FILES_REGION='cn-northwest-1'",
+      ]);
+      const file = readFileSync(FETCH_SCRIPT_SOURCE, "utf8");
+      assert.equal(lines.slice(5).join("\n"), file.slice(file.indexOf("\n") + 1));
+    });
+
+    it("refuses a node-files location a shell could misread, naming the setting", function () {
+      const message = problemsOf(
+        baseArgs({ nodeFiles: { bucket: "Bad'Bucket", key: "k$(x)", sha256: "abc", region: "nowhere" } }),
       );
-      assert.ok(table);
-      assert.deepEqual(
-        [...table[1].matchAll(/\[(\d+)\]="([^"]+)"/g)].map((m) => [m[1], m[2]]),
-        [
-          ["1", "multus1"],
-          ["2", "multus2"],
-        ],
-      );
+      for (const setting of ["nodeFiles.bucket", "nodeFiles.key", "nodeFiles.sha256", "nodeFiles.region"]) {
+        assert.match(message, new RegExp(`^  - ${setting.replace(".", "\\.")}: `, "m"), setting);
+      }
     });
 
     it("adds the caller's script as a further shell-script part", function () {
@@ -160,15 +192,6 @@ describe("renderNodeUserData", function () {
   });
 
   describe("validation", function () {
-    const problemsOf = (args: NodeUserDataArgs): string => {
-      try {
-        renderNodeUserData(args);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      assert.fail("expected an Error");
-    };
-
     it("rejects device index 0 (the primary ENI) and non-integers", function () {
       const message = problemsOf(
         baseArgs({
@@ -282,27 +305,16 @@ describe("renderNodeUserData", function () {
       assert.equal(message.split("\n").filter((line) => line.startsWith("  - ")).length, 4);
     });
 
-    it("fits EC2's 16 KB user data limit with a real-sized CA and four networks, and refuses to exceed it", function () {
-      const realSizedCa = Buffer.from(
-        `-----BEGIN CERTIFICATE-----\n${"A".repeat(1050)}\n-----END CERTIFICATE-----\n`,
-      ).toString("base64");
-      const networks = [1, 2, 3, 4].map((i) => ({
-        name: `ipvlan-conf-${i}`,
-        deviceIndex: i,
-        interfaceName: `multus${i}`,
-      }));
-      const args = baseArgs({ certificateAuthority: realSizedCa, networks });
-      const size = Buffer.byteLength(renderNodeUserData(args));
-      assert.ok(size < MAX_USER_DATA_BYTES, `${size} bytes`);
-
-      const message = problemsOf({
-        ...args,
-        // Random text: the user data is gzip-compressed when over the limit, so filler must not compress.
-        extraBootstrapScript: `#!/bin/bash\n# ${randomBytes(MAX_USER_DATA_BYTES).toString("base64")}\n`,
-      });
+    it("refuses an extra script that pushes it over EC2's limit, naming the script and its size", function () {
+      const message = problemsOf(
+        baseArgs({
+          // Random text: the user data is gzip-compressed when over the limit, so filler must not compress.
+          extraBootstrapScript: `#!/bin/bash\n# ${randomBytes(MAX_USER_DATA_BYTES).toString("base64")}\n`,
+        }),
+      );
       assert.match(
         message,
-        /extraBootstrapScript: the user data would be \d+ bytes even gzip-compressed, over EC2's 16384-byte limit/,
+        /extraBootstrapScript: the user data would be \d+ bytes even gzip-compressed, over EC2's 16384-byte limit \(your script is \d+ bytes of it\)/,
       );
     });
 
