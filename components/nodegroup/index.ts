@@ -43,7 +43,7 @@ import {
 } from "./plan";
 import { nodeBundle } from "./node-bundle";
 import { nodeConfig } from "./node-config";
-import { nodeFilesBucketPolicy, nodeFilesReadPolicy } from "./node-files-iam";
+import { nodeFilesBucketPolicy, nodeFilesBucketPrefix, nodeFilesReadPolicy } from "./node-files-iam";
 import { renderNodeUserData, userDataPayload } from "./userdata";
 
 export const NODE_GROUP_TYPE = "multus-eks:nodegroup:MultusNodeGroup";
@@ -189,7 +189,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     const nodeFiles = this.createNodeFilesBucket(name, args, nodeRole, bundle, tags);
 
     const userData = pulumi
-      .all([args.clusterEndpoint, args.certificateAuthority, nodeFiles.bucket.bucket])
+      .all([args.clusterEndpoint, args.certificateAuthority, nodeFiles.bucket.id])
       .apply(([endpoint, certificateAuthority, bucketName]) =>
         userDataPayload(
           renderNodeUserData({
@@ -338,7 +338,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     this.instanceProfileName = instanceProfile.name;
     this.securityGroupId = securityGroup.id;
     this.launchTemplateId = launchTemplate.id;
-    this.nodeFilesBucket = nodeFiles.bucket.bucket;
+    this.nodeFilesBucket = nodeFiles.bucket.id;
     this.autoScalingGroupName = group.name;
     this.lambdaName = lambda.function.name;
     this.lambdaArn = lambda.function.arn;
@@ -370,11 +370,8 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     tags: (extra?: Record<string, string>) => Record<string, string>,
   ): { bucket: aws.s3.Bucket; resources: pulumi.Resource[] } {
     const parent = { parent: this };
-    const bucket = new aws.s3.Bucket(
-      `${name}-node-files`,
-      { forceDestroy: true, tags: tags() },
-      parent,
-    );
+    // Auto-named (globally unique); its id is the bucket name.
+    const bucket = new aws.s3.Bucket(`${name}-node-files`, { forceDestroy: true, tags: tags() }, parent);
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-node-files`,
       {
@@ -400,7 +397,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       `${name}-node-files`,
       {
         bucket: bucket.id,
-        policy: bucket.bucket.apply((bucketName) =>
+        policy: bucket.id.apply((bucketName) =>
           JSON.stringify(nodeFilesBucketPolicy(args.partition, bucketName)),
         ),
       },
@@ -422,7 +419,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       `${name}-node-files`,
       {
         role: nodeRole.name,
-        policy: bucket.bucket.apply((bucketName) =>
+        policy: bucket.id.apply((bucketName) =>
           JSON.stringify(nodeFilesReadPolicy(args.partition, bucketName)),
         ),
       },

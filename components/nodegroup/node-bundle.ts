@@ -79,7 +79,11 @@ export function nodeBundleFiles(config: NodeConfig, rootfs: readonly NodeFile[] 
   const list = [...withConfig.map((file) => file.path), NODE_FILES_LIST_PATH].sort();
   const files = [
     ...withConfig,
-    { path: NODE_FILES_LIST_PATH, mode: 0o644 as const, content: Buffer.from(`${list.join("\n")}\n`, "utf8") },
+    {
+      path: NODE_FILES_LIST_PATH,
+      mode: 0o644 as const,
+      content: Buffer.from(`${list.join("\n")}\n`, "utf8"),
+    },
   ];
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

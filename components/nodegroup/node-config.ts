@@ -43,7 +43,10 @@ function hostOffset(cidr: string, address: string): number {
   return ipv4ToNumber(address) - ipv4ToNumber(cidr.split("/")[0]);
 }
 
-function fixedRange(network: MultusNetwork, zones: readonly string[]): { rangeStart?: number; rangeEnd?: number } {
+function fixedRange(
+  network: MultusNetwork,
+  zones: readonly string[],
+): { rangeStart?: number; rangeEnd?: number } {
   if (network.ipam === "eni-prefix") return {};
   const offsets = zones.map((zone) => {
     const subnet = network.subnets.find((candidate) => candidate.availabilityZone === zone)!;

@@ -6,6 +6,24 @@
 import { PartitionInfo } from "../model/partition";
 import { NODE_FILES_KEY_PREFIX } from "./node-bundle";
 
+/** S3 allows bucketPrefix up to 37 characters of [a-z0-9.-]; the provider appends a unique suffix. */
+const MAX_BUCKET_PREFIX = 37;
+
+/**
+ * The node files bucket's name prefix, from the cluster name. EKS cluster names may hold upper-case
+ * letters and underscores, which S3 refuses: lower-case them and turn anything else into "-".
+ */
+export function nodeFilesBucketPrefix(clusterName: string): string {
+  const suffix = "-node-files-";
+  const stem = clusterName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, MAX_BUCKET_PREFIX - suffix.length)
+    .replace(/-+$/, "");
+  return `${stem || "multus"}${suffix}`;
+}
+
 export function bucketArn(partition: PartitionInfo, bucket: string): string {
   return `arn:${partition.partition}:s3:::${bucket}`;
 }

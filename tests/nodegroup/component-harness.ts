@@ -25,7 +25,17 @@ export function network(
     cni: "ipvlan",
     mode: "l2",
     ipam,
-    subnets: [],
+    // The node config lists each network's subnet in every node AZ.
+    subnets: ["cn-north-1a", "cn-north-1b"].map((availabilityZone, zone) => {
+      const base = `10.${deviceIndex}.${zone}`;
+      return {
+        availabilityZone,
+        cidr: `${base}.0/24`,
+        gateway: `${base}.1`,
+        rangeStart: `${base}.70`,
+        rangeEnd: `${base}.80`,
+      };
+    }),
     routes: [],
   };
 }

@@ -126,7 +126,7 @@ describe("MultusNodeGroup instance type checks", () => {
     );
     // Over EC2's 16 KB the user data is gzip'd (nodeadm and cloud-init both read that).
     const userData = (payload[0] === 0x1f && payload[1] === 0x8b ? gunzipSync(payload) : payload).toString();
-    assert.match(userData, /maxPods: 42\b/);
+    assert.match(userData, /maxPodsExpression: "42"/);
     assert.equal(run.one("aws:ec2/launchTemplate:LaunchTemplate").inputs.instanceType, "z9.metal");
   });
 

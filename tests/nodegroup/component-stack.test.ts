@@ -5,7 +5,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import YAML from "yaml";
+import { uploadedNodeFiles } from "../support/node-bundle";
 import { MIME_BOUNDARY } from "../../components/nodegroup/userdata";
 import { MUTATING_ACTIONS, PolicyDocument } from "../../components/nodegroup/lambda-iam";
 import { LambdaConfig, parseLambdaConfig } from "../../lambda/src/config";
@@ -54,7 +56,9 @@ function lambdaConfig(run: OfflineRun): LambdaConfig {
 }
 
 function lambdaPolicy(run: OfflineRun): PolicyDocument {
-  return JSON.parse(String(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as PolicyDocument;
+  return JSON.parse(
+    String(one(run, "aws:iam/rolePolicy:RolePolicy", `${CLUSTER}-eni-lambda`).inputs.policy),
+  ) as PolicyDocument;
 }
 
 function trustedService(role: RecordedResource): string {
@@ -232,11 +236,11 @@ describe("node group in the stack program (offline, under mocks)", () => {
       assert.deepEqual(template.vpcSecurityGroupIds, [outputsOf(run).nodeGroup.securityGroupId]);
     });
 
-    it("joins nodes with nodeadm (cluster, endpoint, CA, service CIDR, maxPods) and names multus1/multus2", () => {
+    it("joins nodes with nodeadm (cluster, endpoint, CA, service CIDR, max pods) and ships multus1/multus2 in the node config", () => {
       const parts = userDataParts(run);
       const nodeConfig = YAML.parse(parts.get("application/node.eks.aws") ?? "") as {
         kind: string;
-        spec: { cluster: Record<string, string>; kubelet: { config: { maxPods: number } } };
+        spec: { cluster: Record<string, string>; kubelet: { maxPodsExpression: string; config?: unknown } };
       };
       assert.equal(nodeConfig.kind, "NodeConfig");
       assert.deepEqual(nodeConfig.spec.cluster, {
@@ -245,11 +249,69 @@ describe("node group in the stack program (offline, under mocks)", () => {
         certificateAuthority: Buffer.from(MOCK_CA_PEM).toString("base64"),
         cidr: "172.20.0.0/16",
       });
-      // c5.large: (3 ENIs - 2 Multus ENIs) x (10 addresses - 1) + 2
-      assert.equal(nodeConfig.spec.kubelet.config.maxPods, 11);
+      // c5.large: (3 ENIs - 2 Multus ENIs) x (10 addresses - 1) + 2, for kubelet and kube-reserved alike
+      assert.equal(nodeConfig.spec.kubelet.maxPodsExpression, "11");
+      assert.equal(nodeConfig.spec.kubelet.config, undefined);
+      const files = uploadedNodeFiles(run);
+      const config = JSON.parse(files.get("/etc/multus-eks/node-config.json")!.content) as {
+        networks: { interfaceName: string; deviceIndex: number }[];
+      };
+      assert.deepEqual(
+        config.networks.map((network) => [network.deviceIndex, network.interfaceName]),
+        [
+          [1, "multus1"],
+          [2, "multus2"],
+        ],
+      );
+      // The user data names the object and its digest; the object is exactly that.
+      const object = one(run, "aws:s3/bucketObjectv2:BucketObjectv2").inputs;
+      const digest = createHash("sha256")
+        .update(Buffer.from(String(object.contentBase64), "base64"))
+        .digest("hex");
       const script = parts.get("text/x-shellscript") ?? "";
-      assert.match(script, /\[1\]="multus1"/);
-      assert.match(script, /\[2\]="multus2"/);
+      assert.match(script, new RegExp(`^MULTUS_NODE_FILES_SHA256='${digest}'$`, "m"));
+      assert.match(script, new RegExp(`^MULTUS_NODE_FILES_KEY='${String(object.key)}'$`, "m"));
+      assert.equal(object.key, `node-files/${digest}.tar.gz`);
+      assert.match(script, /^MULTUS_NODE_FILES_REGION='cn-northwest-1'$/m);
+    });
+
+    it("keeps the node files in a private, encrypted, TLS-only bucket that only the node role reads and destroy empties", () => {
+      const bucket = one(run, "aws:s3/bucket:Bucket");
+      assert.equal(bucket.inputs.forceDestroy, true, "pulumi destroy must empty the bucket");
+      const block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+      for (const flag of [
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+      ]) {
+        assert.equal(block[flag], true, flag);
+      }
+      const sse = one(
+        run,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      ).inputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[];
+      assert.equal(sse[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
+      const ownership = one(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule as {
+        objectOwnership: string;
+      };
+      assert.equal(ownership.objectOwnership, "BucketOwnerEnforced");
+      const policy = JSON.parse(
+        String(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
+      ) as PolicyDocument;
+      const tlsOnly = policy.Statement.find((statement) => statement.Effect === "Deny");
+      assert.deepEqual((tlsOnly as unknown as { Condition: unknown }).Condition, {
+        Bool: { "aws:SecureTransport": "false" },
+      });
+      // Every S3 grant in the stack: only the node role's, only GetObject, only the node files prefix.
+      const grants = run.resources
+        .filter((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy")
+        .map((resource) => JSON.parse(String(resource.inputs.policy)) as PolicyDocument)
+        .flatMap((document) => document.Statement)
+        .filter((statement) => JSON.stringify(statement.Action).includes("s3:"));
+      assert.equal(grants.length, 1);
+      assert.deepEqual(grants[0].Action, ["s3:GetObject"]);
+      assert.match(JSON.stringify(grants[0].Resource), /^\["arn:aws-cn:s3:::[^"]+\/node-files\/\*"\]$/);
     });
 
     it("spans the first AZ's private subnet by default, tags instances for the cluster, drains on delete", () => {

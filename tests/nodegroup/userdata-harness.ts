@@ -1,13 +1,47 @@
 /**
- * Runs the generated multus-eni-setup script with bash in a sandbox: a temp directory stands in
- * for /sys/class/net, /etc, /proc/sys and /run, and `ip`, `sysctl` and `networkctl` are replaced
- * by a recorder that appends its command line to a file (the script's dry mode).
+ * Runs the node file multus-eni-setup (rootfs/usr/local/sbin) with bash in a sandbox: a temp
+ * directory stands in for /sys/class/net, /etc and /run, a node config file for
+ * /etc/multus-eks/node-config.json, and `ip` and `networkctl` are replaced by a recorder that
+ * appends its command line to a file (the script's dry mode).
  */
 
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rootfsSource } from "../../components/nodegroup/rootfs";
+
+/** The setup script as it lands on a node. */
+export const SETUP_SCRIPT = rootfsSource("/usr/local/sbin/multus-eni-setup");
+
+/** A node config's networks (the shape of /etc/multus-eks/node-config.json). */
+export interface SandboxNetwork {
+  name: string;
+  deviceIndex: number;
+  interfaceName: string;
+  subnetCidrs: string[];
+}
+
+/** Writes a node config with these networks (host-local) to `path`. */
+export function writeSetupNodeConfig(path: string, networks: readonly SandboxNetwork[]): void {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      clusterName: "multus-cn",
+      region: "cn-northwest-1",
+      networks: networks.map((network) => ({ ...network, ipam: "host-local" })),
+    }),
+  );
+}
 
 export interface ProcessResult {
   code: number | null;
@@ -44,7 +78,7 @@ export function writeRecorder(path: string, logFile: string): void {
 }
 
 export interface ScriptRun extends ProcessResult {
-  /** Recorded ip/sysctl/networkctl command lines, in order. */
+  /** Recorded ip/networkctl command lines, in order. */
   commands: string[];
 }
 
@@ -52,18 +86,17 @@ export class ScriptSandbox {
   readonly dir = mkdtempSync(join(tmpdir(), "multus-eni-setup-"));
   readonly sysfs = join(this.dir, "sys-class-net");
   readonly configRoot = join(this.dir, "etc");
-  readonly procSys = join(this.dir, "proc-sys");
+  readonly nodeConfig = join(this.dir, "node-config.json");
   readonly scriptPath = join(this.dir, "multus-eni-setup");
   private readonly recorder = join(this.dir, "record");
   private readonly commandLog = join(this.dir, "commands.log");
   private readonly runDir = join(this.dir, "run");
   private readonly lockDir = join(this.runDir, "multus-eni-setup.lock");
 
-  constructor(script: string) {
+  constructor(networks: readonly SandboxNetwork[]) {
     mkdirSync(this.sysfs);
-    mkdirSync(join(this.procSys, "net/ipv4/conf/all"), { recursive: true });
-    writeFileSync(join(this.procSys, "net/ipv4/conf/all/rp_filter"), "0\n");
-    writeFileSync(this.scriptPath, script);
+    writeSetupNodeConfig(this.nodeConfig, networks);
+    copyFileSync(SETUP_SCRIPT, this.scriptPath);
     chmodSync(this.scriptPath, 0o755);
     writeRecorder(this.recorder, this.commandLog);
   }
@@ -88,10 +121,6 @@ export class ScriptSandbox {
     rmSync(this.lockDir, { recursive: true, force: true });
   }
 
-  setAllRpFilter(value: number): void {
-    writeFileSync(join(this.procSys, "net/ipv4/conf/all/rp_filter"), `${value}\n`);
-  }
-
   configFile(relative: string): string | undefined {
     const path = join(this.configRoot, relative);
     return existsSync(path) ? readFileSync(path, "utf8") : undefined;
@@ -105,13 +134,12 @@ export class ScriptSandbox {
     rmSync(this.commandLog, { force: true });
     const result = await runProcess("bash", [this.scriptPath, ...args], {
       PATH: process.env.PATH,
+      MULTUS_NODE_CONFIG: this.nodeConfig,
       MULTUS_IMDS_ENDPOINT: imdsEndpoint,
       MULTUS_SYSFS_NET: this.sysfs,
       MULTUS_CONFIG_ROOT: this.configRoot,
-      MULTUS_PROC_SYS: this.procSys,
       MULTUS_RUN_DIR: this.runDir,
       MULTUS_IP_CMD: `${this.recorder} ip`,
-      MULTUS_SYSCTL_CMD: `${this.recorder} sysctl`,
       MULTUS_NETWORKCTL_CMD: `${this.recorder} networkctl`,
       MULTUS_IMDS_RETRIES: "5",
       MULTUS_IMDS_RETRY_DELAY: "0.05",

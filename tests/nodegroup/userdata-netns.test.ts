@@ -7,17 +7,16 @@
 import { strict as assert } from "node:assert";
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { networkFileName, renderInterfaceSetupScript } from "../../components/nodegroup/node-network-script";
 import { eniMetadataTree, FakeImdsOptions } from "../support/fake-imds";
-import { runProcess, writeRecorder } from "./userdata-harness";
+import { runProcess, SETUP_SCRIPT, writeRecorder, writeSetupNodeConfig } from "./userdata-harness";
 
 const REPO_ROOT = resolve(__dirname, "../..");
 const NETWORKS = [
-  { name: "ipvlan-conf-1", deviceIndex: 1, interfaceName: "multus1" },
-  { name: "ipvlan-conf-2", deviceIndex: 2, interfaceName: "multus2" },
+  { name: "ipvlan-conf-1", deviceIndex: 1, interfaceName: "multus1", subnetCidrs: ["10.0.4.0/24"] },
+  { name: "ipvlan-conf-2", deviceIndex: 2, interfaceName: "multus2", subnetCidrs: ["10.0.6.0/24"] },
 ];
 const PRIMARY_MAC = "02:aa:00:00:00:05";
 const MULTUS_1_MAC = "02:aa:00:00:00:06";
@@ -67,6 +66,7 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
     runProcess("ip", ["netns", "exec", ns, "bash", join(work, "multus-eni-setup"), ...args], {
       PATH: process.env.PATH,
       MULTUS_IMDS_ENDPOINT: endpoint,
+      MULTUS_NODE_CONFIG: join(work, "node-config.json"),
       MULTUS_CONFIG_ROOT: join(work, "etc"),
       MULTUS_RUN_DIR: join(work, "run"),
       MULTUS_NETWORKCTL_CMD: `${join(work, "record")} networkctl`,
@@ -80,7 +80,8 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
       this.skip();
     }
     work = mkdtempSync(join(tmpdir(), "multus-netns-"));
-    writeFileSync(join(work, "multus-eni-setup"), renderInterfaceSetupScript(NETWORKS));
+    copyFileSync(SETUP_SCRIPT, join(work, "multus-eni-setup"));
+    writeSetupNodeConfig(join(work, "node-config.json"), NETWORKS);
     writeRecorder(join(work, "record"), join(work, "commands.log"));
     sh(["ip", "netns", "add", ns]);
     sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
@@ -89,9 +90,9 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
 
     const options: FakeImdsOptions = {
       tree: eniMetadataTree([
-        { mac: PRIMARY_MAC, deviceNumber: 0 },
-        { mac: MULTUS_1_MAC, deviceNumber: 1 },
-        { mac: MULTUS_2_MAC, deviceNumber: 2 },
+        { mac: PRIMARY_MAC, deviceNumber: 0, subnetIpv4CidrBlock: "10.0.2.0/24" },
+        { mac: MULTUS_1_MAC, deviceNumber: 1, subnetIpv4CidrBlock: "10.0.4.0/24" },
+        { mac: MULTUS_2_MAC, deviceNumber: 2, subnetIpv4CidrBlock: "10.0.6.0/24" },
       ]),
       // The ENI hot-plugged later shows up in IMDS a moment after its link.
       hiddenForFirstRequests: { [`network/interfaces/macs/${MULTUS_2_MAC}/device-number`]: 3 },
@@ -134,7 +135,14 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
-  it("renames the ENI at boot scan, brings it UP and sets rp_filter 0; the primary stays as it was", async () => {
+  it("renames the ENI at boot scan, takes back what nodeadm's 70-eks file gave it, brings it UP; the primary stays as it was", async () => {
+    // What networkd applies from nodeadm's 70-eks-<if>.network before our file exists (first boot):
+    // a DHCP address, a default route with metric 513, route table 10001 and a policy rule.
+    sh(["ip", "-n", ns, "link", "set", "ens6", "up"]);
+    sh(["ip", "-n", ns, "address", "add", "10.0.4.57/24", "dev", "ens6"]);
+    sh(["ip", "-n", ns, "route", "add", "default", "via", "10.0.4.1", "dev", "ens6", "metric", "513"]);
+    sh(["ip", "-n", ns, "route", "add", "default", "via", "10.0.4.1", "dev", "ens6", "table", "10001"]);
+    sh(["ip", "-n", ns, "rule", "add", "from", "10.0.4.57", "lookup", "10001", "priority", "10001"]);
     assert.equal(rpFilter("ens6"), "2");
     const run = await runScript(["--scan"]);
     assert.equal(run.code, 0, run.stderr);
@@ -145,7 +153,19 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
     assert.ok(multus1, "multus1 exists");
     assert.equal(multus1.address, MULTUS_1_MAC);
     assert.ok(multus1.flags.includes("UP"), `multus1 is UP (flags ${multus1.flags.join(",")})`);
-    assert.equal(rpFilter("multus1"), "0");
+    assert.equal(
+      sh(["ip", "-n", ns, "-4", "address", "show", "dev", "multus1"]).trim(),
+      "",
+      "no host address",
+    );
+    assert.equal(
+      sh(["ip", "-n", ns, "-4", "route", "show", "table", "all", "dev", "multus1"]).trim(),
+      "",
+      "no route through the Multus ENI, in any table",
+    );
+    assert.doesNotMatch(sh(["ip", "-n", ns, "-4", "rule", "show"]), /10\.0\.4\.57|lookup 10001/);
+    // No rp_filter change on the master: ipvlan/macvlan pod traffic never passes its IP input path.
+    assert.equal(rpFilter("multus1"), "2");
 
     const primary = byName.get("ens5");
     assert.ok(primary, "the primary keeps its name");
@@ -153,8 +173,8 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
     assert.equal(rpFilter("ens5"), "2", "the primary's rp_filter is untouched");
 
     assert.ok(
-      readFileSync(join(work, "etc/systemd/network", networkFileName("multus1")), "utf8").includes(
-        "Name=multus1",
+      readFileSync(join(work, "etc/systemd/network/10-multus-multus1.network"), "utf8").includes(
+        `MACAddress=${MULTUS_1_MAC}`,
       ),
     );
     assert.equal(readFileSync(join(work, "commands.log"), "utf8").trim(), "networkctl reload");
@@ -173,7 +193,6 @@ describe("multus-eni-setup in a network namespace (real ip and sysctl)", functio
     assert.ok(multus2, "multus2 exists");
     assert.equal(multus2.address, MULTUS_2_MAC);
     assert.ok(multus2.flags.includes("UP"));
-    assert.equal(rpFilter("multus2"), "0");
   });
 
   it("a second scan changes nothing (idempotent on a configured node)", async () => {

@@ -1,35 +1,74 @@
-// Runs the generated multus-eni-setup script with bash against the fake IMDSv2 server, in dry
-// mode: a temp dir is the sysfs and config root and ip/sysctl/networkctl are recorded.
+// Runs the node file multus-eni-setup with bash against the fake IMDSv2 server, in dry mode: a
+// temp dir is the sysfs and config root, a temp node config names the networks, and ip/networkctl
+// are recorded.
 
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  networkFileName,
-  renderInterfaceSetupScript,
-  sysctlFileName,
-} from "../../components/nodegroup/node-network-script";
 import { EniMetadata, eniMetadataTree, FakeImds, FakeImdsOptions, startFakeImds } from "../support/fake-imds";
 import { parseIni, ScriptSandbox } from "./userdata-harness";
 
 const NETWORKS = [
-  { name: "ipvlan-conf-1", deviceIndex: 1, interfaceName: "multus1" },
-  { name: "ipvlan-conf-2", deviceIndex: 2, interfaceName: "multus2" },
+  {
+    name: "ipvlan-conf-1",
+    deviceIndex: 1,
+    interfaceName: "multus1",
+    subnetCidrs: ["10.0.4.0/24", "10.0.5.0/24"],
+  },
+  {
+    name: "ipvlan-conf-2",
+    deviceIndex: 2,
+    interfaceName: "multus2",
+    subnetCidrs: ["10.0.6.0/24", "10.0.7.0/24"],
+  },
 ];
-const PRIMARY: EniMetadata = { mac: "02:00:00:00:00:05", deviceNumber: 0 };
-const MULTUS_1: EniMetadata = { mac: "02:00:00:00:00:06", deviceNumber: 1 };
-const MULTUS_2: EniMetadata = { mac: "02:00:00:00:00:07", deviceNumber: 2 };
-const UNLISTED: EniMetadata = { mac: "02:00:00:00:00:08", deviceNumber: 3 };
+const PRIMARY: EniMetadata = {
+  mac: "02:00:00:00:00:05",
+  deviceNumber: 0,
+  subnetIpv4CidrBlock: "10.0.2.0/24",
+};
+const MULTUS_1: EniMetadata = {
+  mac: "02:00:00:00:00:06",
+  deviceNumber: 1,
+  subnetIpv4CidrBlock: "10.0.4.0/24",
+};
+const MULTUS_2: EniMetadata = {
+  mac: "02:00:00:00:00:07",
+  deviceNumber: 2,
+  subnetIpv4CidrBlock: "10.0.7.0/24",
+};
+const UNLISTED: EniMetadata = {
+  mac: "02:00:00:00:00:08",
+  deviceNumber: 3,
+  subnetIpv4CidrBlock: "10.0.4.0/24",
+};
+/** A VPC CNI ENI that got device index 1 because the ENI-attach Lambda was late: the node's subnet. */
+const VPC_CNI_AT_1: EniMetadata = {
+  mac: "02:00:00:00:00:09",
+  deviceNumber: 1,
+  subnetIpv4CidrBlock: "10.0.2.0/24",
+};
+
+const networkFileName = (name: string) => `10-multus-${name}.network`;
 
 const macPath = (eni: EniMetadata, key: string) => `network/interfaces/macs/${eni.mac}/${key}`;
+
+/** What the node keeps asserting on a configured Multus ENI: no host address or route, link up. */
+function reassertion(target: string): string[] {
+  return [
+    `ip -4 -o address show dev ${target}`,
+    `ip -4 address flush dev ${target}`,
+    `ip -4 route flush dev ${target} table all`,
+    `ip link set dev ${target} up`,
+  ];
+}
 
 function expectedConfiguration(kernelName: string, target: string): string[] {
   return [
     `ip link set dev ${kernelName} down`,
     `ip link set dev ${kernelName} name ${target}`,
     "networkctl reload",
-    `sysctl -w net.ipv4.conf.${target}.rp_filter=0`,
-    `ip link set dev ${target} up`,
+    ...reassertion(target),
   ];
 }
 
@@ -43,7 +82,7 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
   };
 
   beforeEach(() => {
-    sandbox = new ScriptSandbox(renderInterfaceSetupScript(NETWORKS));
+    sandbox = new ScriptSandbox(NETWORKS);
   });
   afterEach(async () => {
     await imds?.close();
@@ -51,7 +90,7 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     sandbox.cleanup();
   });
 
-  it("renames a hot-plugged ENI by device index, writes its .network and sysctl.d files and brings it up", async () => {
+  it("renames a hot-plugged ENI by device index and subnet, writes its .network and .link files and brings it up", async () => {
     const server = await serve([PRIMARY, MULTUS_1, MULTUS_2]);
     sandbox.addLink("ens6", MULTUS_1.mac);
 
@@ -63,7 +102,8 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     assert.equal(networkFileName("multus1"), "10-multus-multus1.network");
     assert.ok(networkFileName("multus1") < "70-", "must sort before nodeadm's 70-* files");
     const network = parseIni(sandbox.configFile(`systemd/network/${networkFileName("multus1")}`) ?? "");
-    assert.deepEqual(network.get("Match")?.get("Name"), ["multus1"]);
+    // By MAC alone: at the next boot it applies under the kernel name too, before nodeadm's file.
+    assert.deepEqual([...(network.get("Match")?.keys() ?? [])], ["MACAddress"]);
     assert.deepEqual(network.get("Match")?.get("MACAddress"), [MULTUS_1.mac]);
     assert.deepEqual(network.get("Link")?.get("ActivationPolicy"), ["always-up"]);
     assert.deepEqual(network.get("Link")?.get("RequiredForOnline"), ["no"]);
@@ -72,10 +112,12 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     assert.deepEqual(network.get("Network")?.get("LinkLocalAddressing"), ["no"]);
     assert.equal(network.get("Network")?.has("Address"), false, "the node takes no address on a Multus ENI");
 
-    const sysctl = sandbox.configFile(`sysctl.d/${sysctlFileName("multus1")}`) ?? "";
-    const settings = sysctl.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
-    assert.deepEqual(settings, ["net.ipv4.conf.multus1.rp_filter = 0"]);
-    assert.ok(sysctlFileName("multus1") > "50-default.conf", "must sort after systemd's glob");
+    const link = parseIni(sandbox.configFile("systemd/network/10-multus-multus1.link") ?? "");
+    assert.deepEqual(link.get("Match")?.get("MACAddress"), [MULTUS_1.mac]);
+    assert.deepEqual(link.get("Link")?.get("Name"), ["multus1"]);
+    // ipvlan/macvlan traffic never passes the master's IP input path: no rp_filter on the host.
+    assert.equal(existsSync(join(sandbox.configRoot, "sysctl.d")), false);
+    assert.ok(run.commands.every((command) => !command.startsWith("sysctl")));
 
     const metadataGets = server.requests.filter((r) => r.path.startsWith("/latest/meta-data/"));
     assert.ok(metadataGets.length > 0);
@@ -132,7 +174,30 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.commands, []);
     assert.equal(existsSync(join(sandbox.configRoot, "systemd")), false);
-    assert.equal(existsSync(join(sandbox.configRoot, "sysctl.d")), false);
+  });
+
+  it("leaves alone an ENI at a Multus device index whose subnet is not the network's (a VPC CNI ENI), saying why", async () => {
+    const server = await serve([PRIMARY, VPC_CNI_AT_1]);
+    sandbox.addLink("ens6", VPC_CNI_AT_1.mac);
+
+    for (const args of [["ens6"], ["--scan"]]) {
+      const run = await sandbox.run(args, server.endpoint);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.stderr,
+        /ens6 \(02:00:00:00:00:09\) has device index 1 but its subnet 10\.0\.2\.0\/24 is not one of network ipvlan-conf-1's subnets \(10\.0\.4\.0\/24,10\.0\.5\.0\/24\): not a Multus ENI, leaving it alone/,
+      );
+      assert.deepEqual(run.commands, []);
+      assert.equal(existsSync(join(sandbox.configRoot, "systemd")), false);
+    }
+  });
+
+  it("accepts the network's ENI in its second AZ's subnet", async () => {
+    const server = await serve([PRIMARY, MULTUS_2]);
+    sandbox.addLink("ens7", MULTUS_2.mac);
+    const run = await sandbox.run(["ens7"], server.endpoint);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.commands, expectedConfiguration("ens7", "multus2"));
   });
 
   it("leaves an ENI alone whose device index is not a Multus network", async () => {
@@ -211,7 +276,7 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     );
   });
 
-  it("is idempotent: an ENI already named and configured is only re-asserted (up, rp_filter)", async () => {
+  it("is idempotent: an ENI already named and configured is only re-asserted (no host address, up)", async () => {
     const server = await serve([PRIMARY, MULTUS_1]);
     sandbox.addLink("ens6", MULTUS_1.mac);
     assert.equal((await sandbox.run(["ens6"], server.endpoint)).code, 0);
@@ -222,10 +287,7 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     const run = await sandbox.run(["--scan"], server.endpoint);
 
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(run.commands, [
-      "sysctl -w net.ipv4.conf.multus1.rp_filter=0",
-      "ip link set dev multus1 up",
-    ]);
+    assert.deepEqual(run.commands, reassertion("multus1"));
   });
 
   it("refuses to rename onto a name another link already holds", async () => {
@@ -240,15 +302,15 @@ describe("multus-eni-setup script (bash, dry mode, fake IMDSv2)", function () {
     assert.deepEqual(run.commands, []);
   });
 
-  it("warns when conf.all.rp_filter would override the per-interface 0", async () => {
+  it("fails clearly when the node config is missing, touching nothing", async () => {
     const server = await serve([PRIMARY, MULTUS_1]);
     sandbox.addLink("ens6", MULTUS_1.mac);
-    sandbox.setAllRpFilter(1);
-
-    const run = await sandbox.run(["ens6"], server.endpoint);
-
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /net\.ipv4\.conf\.all\.rp_filter is not 0/);
+    const run = await sandbox.run(["ens6"], server.endpoint, {
+      MULTUS_NODE_CONFIG: "/nonexistent/node-config.json",
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /cannot read the node config \/nonexistent\/node-config\.json/);
+    assert.deepEqual(run.commands, []);
   });
 
   it("waits for the lock, and does nothing when the link was renamed by another run meanwhile", async () => {

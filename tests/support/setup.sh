@@ -10,6 +10,11 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+# Node file conformance: `udevadm test` (udev 252 as on AL2023), `systemd-analyze verify`, and the
+# system interpreter the eni-prefix plugin's #! line names.
+command -v udevadm >/dev/null 2>&1 || missing+=(udev)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+[ -x /usr/bin/python3 ] || missing+=(python3)
 # The cross-node check script runs under busybox (as in the sample image) against a TLS fake API.
 [ -x /bin/busybox ] || missing+=(busybox)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
