@@ -371,7 +371,11 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
   ): { bucket: aws.s3.Bucket; resources: pulumi.Resource[] } {
     const parent = { parent: this };
     // Auto-named (globally unique); its id is the bucket name.
-    const bucket = new aws.s3.Bucket(`${name}-node-files`, { forceDestroy: true, tags: tags() }, parent);
+    const bucket = new aws.s3.Bucket(
+      `${name}-node-files`,
+      { bucketPrefix: nodeFilesBucketPrefix(args.clusterName), forceDestroy: true, tags: tags() },
+      parent,
+    );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-node-files`,
       {

@@ -296,13 +296,11 @@ describe("node group in the stack program (offline, under mocks)", () => {
         objectOwnership: string;
       };
       assert.equal(ownership.objectOwnership, "BucketOwnerEnforced");
-      const policy = JSON.parse(
-        String(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
-      ) as PolicyDocument;
+      const policy = JSON.parse(String(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)) as {
+        Statement: { Effect: string; Condition?: unknown }[];
+      };
       const tlsOnly = policy.Statement.find((statement) => statement.Effect === "Deny");
-      assert.deepEqual((tlsOnly as unknown as { Condition: unknown }).Condition, {
-        Bool: { "aws:SecureTransport": "false" },
-      });
+      assert.deepEqual(tlsOnly?.Condition, { Bool: { "aws:SecureTransport": "false" } });
       // Every S3 grant in the stack: only the node role's, only GetObject, only the node files prefix.
       const grants = run.resources
         .filter((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy")
