@@ -13,6 +13,7 @@
 // TLS 1.2 and the signature algorithms OpenSSL 3 allows only at security level 0, so the fake API
 // allows them (see cross-node-fake-api.ts); whether the real API server accepts them is not
 // something this machine can show.
+import { nodeConfig, renderNodeConfig } from "../../components/nodegroup/node-config";
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -123,6 +124,7 @@ describe("Cross-node check script (busybox) across two nodes in two AZs, eni-pre
   });
   let plan: CrossNodePlan;
   let installed: InstalledPlugin;
+  let nodeConfigFile: string;
   let work: string;
   let busyboxPath: string;
   let apiEndpoint: string;
@@ -148,17 +150,18 @@ describe("Cross-node check script (busybox) across two nodes in two AZs, eni-pre
         name: nad.name,
         type: "macvlan",
         mode: "bridge",
-        ipam: {
-          ...nad.cniConfig.ipam,
-          dataDir: pod.node.stateDirectory,
-          imdsEndpoint: pod.node.imdsEndpoint,
-        },
       },
       containerId: pod.containerId,
       netns: namespaces.path(pod.namespace),
       ifname,
       cniPath: [installed.binDirectory, CNI_PLUGIN_DIRECTORY],
       inNamespace: pod.node.namespace,
+      // Node settings from the node: the generated node config and the runtime's environment.
+      extraEnv: {
+        MULTUS_NODE_CONFIG: nodeConfigFile,
+        MULTUS_IMDS_ENDPOINT: pod.node.imdsEndpoint,
+        MULTUS_ENI_PREFIX_DATA_DIR: pod.node.stateDirectory,
+      },
     };
   }
 
@@ -260,6 +263,19 @@ describe("Cross-node check script (busybox) across two nodes in two AZs, eni-pre
     plan = crossNode.plan;
     installed = installPlugin();
     work = installed.workDirectory;
+    // The node config the stack ships to every node (/etc/multus-eks/node-config.json).
+    nodeConfigFile = path.join(work, "node-config.json");
+    fs.writeFileSync(
+      nodeConfigFile,
+      renderNodeConfig(
+        nodeConfig({
+          clusterName: settings.clusterName,
+          region: settings.region.name,
+          availabilityZones: zones,
+          networks: settings.networks,
+        }),
+      ),
+    );
     busyboxPath = path.join(work, "busybox-bin");
     fs.mkdirSync(busyboxPath);
     execFileSync(BUSYBOX, ["--install", "-s", busyboxPath]);

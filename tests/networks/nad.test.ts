@@ -106,7 +106,8 @@ describe("NetworkAttachmentDefinition plan", () => {
       // Every subnet of the network (the plugin drops the pod's own), then the configured routes.
       ipam: {
         type: ENI_PREFIX_IPAM_PLUGIN,
-        deviceIndex: 2,
+        // Only the network's name: the node config maps it to device index 2 and its subnets.
+        network: "routed",
         routes: [{ dst: "10.0.6.0/24" }, { dst: "10.0.7.0/24" }, { dst: "10.9.0.0/16" }],
       },
     });
