@@ -217,6 +217,21 @@ describe("multus-eni-prefix with macvlan: pods ping each other within and across
     ping(podB1, podA2);
   });
 
+  it("carries pod traffic whatever the master's rp_filter: strict on the master and conf.all of both nodes", async function () {
+    // The nodes have no address and no route for the Multus subnet, so a strict reverse-path check
+    // on the master would drop every packet if pod traffic passed the master's IP input path. It
+    // does not (macvlan, like ipvlan, hands it to the pod's device first): the node sets no rp_filter.
+    for (const node of [nodeA, nodeB]) {
+      for (const key of ["all", MULTUS_LINK]) {
+        ip("netns", "exec", node.namespace, "sysctl", "-qw", `net.ipv4.conf.${key}.rp_filter=1`);
+      }
+    }
+    const [podA1, podA2, podB1] = pods;
+    assert.ok(podA1 && podA2 && podB1, "the previous test's pods");
+    ping(podA1, podB1);
+    ping(podB1, podA2);
+  });
+
   it("macvlan DEL releases the pods' addresses through the IPAM plugin", async function () {
     assert.ok(
       reservedAddresses(nodeA.stateDirectory).length > 0,
