@@ -7,6 +7,9 @@
 //                          hot-plugged ethN: the service must be started for the NEW name
 //   udevadm test-builtin net_setup_link   the .link file multus-eni-setup writes: udev applies it
 //                          by MAC and names the ENI at the next boot, before networkd sees it.
+//   systemd-networkd      (252, in the namespace) given both nodeadm's 70-eks-<if>.network and the
+//                          .network file multus-eni-setup writes for the same ENI, configures the
+//                          link with ours: no host address.
 // The udev and systemd checks need root (namespaces, mounts); tests/support/setup.sh installs
 // shellcheck, udev and systemd.
 
@@ -30,12 +33,16 @@ function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
+const NETWORKD = "/lib/systemd/systemd-networkd";
+
 /** Runs a bash script as root in a private mount namespace (bind mounts stay inside it). */
-function inPrivateMounts(script: string, namespace?: string) {
+function inPrivateMounts(script: string, namespace?: string, cwd?: string) {
   const unshare = ["unshare", "-m", "bash", "-euo", "pipefail", "-c", `mount --make-rprivate /\n${script}`];
-  return namespace === undefined
-    ? run(unshare[0], unshare.slice(1))
-    : run("ip", ["netns", "exec", namespace, ...unshare]);
+  const [command, args] =
+    namespace === undefined
+      ? [unshare[0], unshare.slice(1)]
+      : ["ip", ["netns", "exec", namespace, ...unshare]];
+  return spawnSync(command, args, { encoding: "utf8", ...(cwd === undefined ? {} : { cwd }) });
 }
 
 describe("node files conformance (shellcheck, systemd-analyze verify, udevadm test)", function () {
@@ -228,7 +235,7 @@ describe("node files conformance (shellcheck, systemd-analyze verify, udevadm te
             ],
           }),
         );
-        const linkText = produceLinkFile(sandbox, config, mac);
+        const linkText = produceNetworkFiles(sandbox, config, mac).link;
         addVeth("eth4", mac);
         const result = inPrivateMounts(
           [
@@ -249,11 +256,78 @@ describe("node files conformance (shellcheck, systemd-analyze verify, udevadm te
         rmSync(sandbox, { recursive: true, force: true });
       }
     });
+
+    for (const withOurs of [true, false]) {
+      it(
+        withOurs
+          ? "systemd-networkd configures the ENI with our .network file, not nodeadm's 70-eks file: no host address"
+          : "(control) without our file, systemd-networkd applies nodeadm's 70-eks file and the host address",
+        function () {
+          if (run("test", ["-x", NETWORKD]).status !== 0) this.skip();
+          const sandbox = mkdtempSync(join(tmpdir(), "multus-networkd-"));
+          try {
+            const mac = "02:aa:bb:00:00:0a";
+            const config = join(sandbox, "node-config.json");
+            writeOneNetworkNodeConfig(config);
+            const ours = produceNetworkFiles(sandbox, config, mac).network;
+            addVeth("eth5", mac);
+            // Carrier, so that networkd would really apply an address.
+            assert.equal(run("ip", ["link", "set", `vu${suffix}5`, "up"]).status, 0);
+            // nodeadm's file as anchors.md describes it (matched by MAC; a veth has no permanent
+            // MAC, so MACAddress= stands in for nodeadm's PermanentMACAddress=), with a static
+            // address in place of DHCP so that the test needs no DHCP server.
+            const nodeadm = `[Match]\nMACAddress=${mac}\n\n[Network]\nAddress=10.0.4.57/24\n`;
+            const result = inPrivateMounts(
+              [
+                "mkdir -p /run/systemd/network /run/systemd/netif",
+                "mount -t tmpfs -o mode=0755 tmpfs /run/systemd/network",
+                "mount -t tmpfs -o mode=0755 tmpfs /run/systemd/netif",
+                "chown systemd-network:systemd-network /run/systemd/netif || true",
+                `cat > /run/systemd/network/70-eks-eth5.network <<'NETWORK'\n${nodeadm}NETWORK`,
+                withOurs
+                  ? `cat > /run/systemd/network/10-multus-multus1.network <<'NETWORK'\n${ours}NETWORK`
+                  : "true",
+                // networkd waits for udev to have initialised a link: record it in udev's database.
+                "udevadm test --action=add /sys/class/net/eth5 >/dev/null 2>&1",
+                `SYSTEMD_LOG_LEVEL=debug timeout 5 ${NETWORKD} >networkd.log 2>&1 &`,
+                "for _ in $(seq 40); do grep -q 'eth5: Configuring with' networkd.log && break; sleep 0.1; done",
+                "sleep 1",
+                "grep 'eth5: Configuring with' networkd.log || true",
+                "ip -4 -o address show dev eth5",
+                "wait || true",
+              ].join("\n"),
+              namespace,
+              sandbox,
+            );
+            assert.equal(result.status, 0, result.stdout + result.stderr);
+            if (withOurs) {
+              assert.match(
+                result.stdout,
+                /eth5: Configuring with \/run\/systemd\/network\/10-multus-multus1\.network/,
+              );
+              assert.doesNotMatch(result.stdout, /10\.0\.4\.57/);
+            } else {
+              assert.match(
+                result.stdout,
+                /eth5: Configuring with \/run\/systemd\/network\/70-eks-eth5\.network/,
+              );
+              assert.match(result.stdout, /inet 10\.0\.4\.57\/24/);
+            }
+          } finally {
+            rmSync(sandbox, { recursive: true, force: true });
+          }
+        },
+      );
+    }
   });
 });
 
-/** Runs multus-eni-setup in dry mode against a one-shot fake IMDS to get the .link file it writes. */
-function produceLinkFile(sandbox: string, nodeConfig: string, mac: string): string {
+/** Runs multus-eni-setup in dry mode against a one-shot fake IMDS to get the files it writes. */
+function produceNetworkFiles(
+  sandbox: string,
+  nodeConfig: string,
+  mac: string,
+): { link: string; network: string } {
   const sysfs = join(sandbox, "sys");
   const imds = join(sandbox, "imds.py");
   // A tiny IMDSv2 stand-in in Python (stdlib): enough keys for one ENI at device index 1.
@@ -290,5 +364,27 @@ s.serve_forever()
   ].join("\n");
   const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
   assert.equal(result.status, 0, result.stderr);
-  return readFileSync(join(sandbox, "etc/systemd/network/10-multus-multus1.link"), "utf8");
+  return {
+    link: readFileSync(join(sandbox, "etc/systemd/network/10-multus-multus1.link"), "utf8"),
+    network: readFileSync(join(sandbox, "etc/systemd/network/10-multus-multus1.network"), "utf8"),
+  };
+}
+
+function writeOneNetworkNodeConfig(path: string): void {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      clusterName: "c",
+      region: "cn-northwest-1",
+      networks: [
+        {
+          name: "ipvlan-conf-1",
+          deviceIndex: 1,
+          interfaceName: "multus1",
+          ipam: "host-local",
+          subnetCidrs: ["10.0.4.0/24"],
+        },
+      ],
+    }),
+  );
 }
