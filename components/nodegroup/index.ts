@@ -3,7 +3,8 @@
  * attached by a Lambda on the Auto Scaling group's lifecycle hooks.
  *
  * Order of creation (and, reversed, of deletion):
- *   node role, security group, launch template; Lambda (role, policy, logs), EventBridge rules,
+ *   node role, security group, node files bucket and object (fetched by the user data at boot),
+ *   launch template; Lambda (role, policy, logs), EventBridge rules,
  *   invoke permissions → Auto Scaling group (with its hooks from the start).
  * The group depends on the Lambda side, so on `pulumi destroy` it is drained first (forceDelete is
  * false): every instance goes through the terminate hook while the Lambda and the rule still exist,
