@@ -2,20 +2,26 @@
  * The stack's Multus node group: settings, VPC and cluster in, one MultusNodeGroup out.
  */
 import { MultusNodeGroup } from "../components/nodegroup";
-import { maxPodsProblems } from "../components/nodegroup/max-pods";
 import { MultusVpc } from "../components/vpc";
 import { ClusterResult, SERVICE_CIDR } from "./cluster";
 import { ConfigError } from "./config";
 import { settingKey } from "./config/schema";
 import { StackSettings } from "./config/settings";
+import { InstanceTypeFacts, instanceTypeProblems, tableFacts } from "./instance-type/facts";
 
-/** Instance type against the Multus networks, checked before anything is declared. */
-export function nodeGroupConfigProblems(settings: StackSettings): ConfigError | undefined {
-  const problems = maxPodsProblems({
-    instanceType: settings.nodeGroup.instanceType,
-    maxPods: settings.nodeGroup.maxPods,
-    multusDeviceIndexes: settings.networks.map((network) => network.deviceIndex),
-  });
+/**
+ * Instance type against the Multus networks, checked before anything is declared. `facts`: EC2's
+ * (pulumi preview/up); absent: this program's table (offline plan).
+ */
+export function nodeGroupConfigProblems(
+  settings: StackSettings,
+  facts?: InstanceTypeFacts,
+): ConfigError | undefined {
+  const { instanceType, maxPods } = settings.nodeGroup;
+  const problems = instanceTypeProblems(
+    { instanceType, maxPods, networks: settings.networks },
+    facts ?? tableFacts(instanceType),
+  );
   return problems.length === 0
     ? undefined
     : new ConfigError(
@@ -27,8 +33,9 @@ export function createNodeGroup(
   settings: StackSettings,
   vpc: MultusVpc,
   cluster: ClusterResult,
+  facts?: InstanceTypeFacts,
 ): MultusNodeGroup {
-  const problem = nodeGroupConfigProblems(settings);
+  const problem = nodeGroupConfigProblems(settings, facts);
   if (problem) throw problem;
   const node = settings.nodeGroup;
   const privateSubnetIds = node.availabilityZones.map(
@@ -59,6 +66,7 @@ export function createNodeGroup(
     ...(node.keyName ? { keyName: node.keyName } : {}),
     ...(node.amiId ? { amiId: node.amiId } : {}),
     maxPods: node.maxPods,
+    ...(facts ? { instanceLimits: { maxEnis: facts.maxEnis, ipv4PerEni: facts.ipv4PerEni } } : {}),
     labels: node.labels,
     tags: baseTags,
   });

@@ -9,11 +9,16 @@ import { createCluster } from "./cluster";
 import { createMultusNetworks } from "./networks";
 import { createNodeGroup } from "./nodegroup";
 import { StackSettings } from "./config";
+import { InstanceTypeFacts } from "./instance-type/facts";
 
 /** AL2023 for the bastion, resolved by EC2 at launch from the public SSM parameter. */
 const BASTION_IMAGE = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
-export function buildStack(settings: StackSettings): Record<string, unknown> {
+/** `instanceFacts`: EC2's facts of the node instance type; absent: this program's table (offline). */
+export function buildStack(
+  settings: StackSettings,
+  instanceFacts?: InstanceTypeFacts,
+): Record<string, unknown> {
   const baseTags = { "multus-eks/stack": settings.stack, ...settings.tags };
   const vpc = new MultusVpc(settings.clusterName, {
     layout: settings.layout,
@@ -37,7 +42,7 @@ export function buildStack(settings: StackSettings): Record<string, unknown> {
   });
 
   const cluster = createCluster(settings, vpc);
-  const nodeGroup = createNodeGroup(settings, vpc, cluster);
+  const nodeGroup = createNodeGroup(settings, vpc, cluster, instanceFacts);
   // Multus waits for the nodes and the cluster (with it, the VPC CNI that stays the default delegate).
   const multus = createMultusNetworks(settings, cluster, [cluster.cluster, nodeGroup]);
 

@@ -25,7 +25,7 @@ import {
   LAMBDA_CONFIG_ENV,
 } from "./lambda-bundle";
 import { eniLambdaPolicyDocument } from "./lambda-iam";
-import { resolveMaxPods } from "./max-pods";
+import { InstanceNetworkLimits, resolveMaxPods } from "./max-pods";
 import { lambdaManagedPolicyArns, nodeManagedPolicyArns, serviceTrustPolicy } from "./node-iam";
 import {
   autoScalingGroupName,
@@ -91,6 +91,8 @@ export interface MultusNodeGroupArgs {
   readonly amiId?: string;
   /** kubelet maxPods; 0 or absent derives it from the instance type minus the Multus ENIs. */
   readonly maxPods?: number;
+  /** The instance type's ENI limits as EC2 reports them; absent: this program's table. */
+  readonly instanceLimits?: InstanceNetworkLimits;
   readonly labels?: Readonly<Record<string, string>>;
   /** The sweeper's grace period for unattached ENIs (default: the Lambda's). */
   readonly sweepGraceMinutes?: number;
@@ -133,6 +135,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       instanceType,
       maxPods: args.maxPods ?? 0,
       multusDeviceIndexes: args.networks.map((network) => network.deviceIndex),
+      ...(args.instanceLimits ? { limits: args.instanceLimits } : {}),
     });
     const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
     const tags = (extra: Record<string, string> = {}): Record<string, string> => ({

@@ -64,6 +64,8 @@ export interface MaxPodsInput {
   readonly maxPods: number;
   /** Device indexes of the Multus ENIs (1, 2, ...). */
   readonly multusDeviceIndexes: readonly number[];
+  /** The type's limits as EC2 reports them; absent: this program's table. */
+  readonly limits?: InstanceNetworkLimits;
 }
 
 /** A problem with a node group setting, named by its project setting (e.g. `nodeInstanceType`). */
@@ -86,7 +88,7 @@ export function derivedMaxPods(limits: InstanceNetworkLimits, multusEniCount: nu
 /** Every problem with the instance type, the Multus ENIs it must hold, and maxPods. */
 export function maxPodsProblems(input: MaxPodsInput): NodeGroupProblem[] {
   const problems: NodeGroupProblem[] = [];
-  const limits = instanceNetworkLimits(input.instanceType);
+  const limits = input.limits ?? instanceNetworkLimits(input.instanceType);
   const highestIndex = Math.max(0, ...input.multusDeviceIndexes);
   if (limits && highestIndex + 1 > limits.maxEnis) {
     problems.push({
@@ -116,5 +118,6 @@ export function resolveMaxPods(input: MaxPodsInput): number {
     throw new Error(problems.map((problem) => `${problem.setting}: ${problem.message}`).join("\n"));
   }
   if (input.maxPods > 0) return input.maxPods;
-  return derivedMaxPods(instanceNetworkLimits(input.instanceType)!, input.multusDeviceIndexes.length);
+  const limits = input.limits ?? instanceNetworkLimits(input.instanceType)!;
+  return derivedMaxPods(limits, input.multusDeviceIndexes.length);
 }

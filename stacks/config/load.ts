@@ -2,7 +2,7 @@
  * Reads the running stack's configuration from the Pulumi engine into `StackSettings`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, REGION_KEY } from "./parse";
+import { ParseContext, parseSettings, REGION_KEY } from "./parse";
 import { RawConfig } from "./reader";
 import { PROJECT_NAME } from "./schema";
 import { StackSettings } from "./settings";
@@ -19,6 +19,10 @@ export function rawConfigFromEngine(): RawConfig {
   return raw;
 }
 
-export function loadSettings(): StackSettings {
-  return parseSettings(rawConfigFromEngine(), { project: pulumi.getProject(), stack: pulumi.getStack() });
+export function loadSettings(options: Pick<ParseContext, "instanceTypeFacts"> = {}): StackSettings {
+  return parseSettings(rawConfigFromEngine(), {
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    ...options,
+  });
 }

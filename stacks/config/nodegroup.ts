@@ -2,8 +2,7 @@
  * The worker node group: where it runs, its size, its instance type against the Multus networks
  * (ENI count, max pods, Nitro for eni-prefix) and its labels.
  */
-import { maxPodsProblems } from "../../components/nodegroup/max-pods";
-import { isNitroInstanceType } from "../../components/nodegroup/nitro";
+import { instanceTypeProblems, tableFacts } from "../instance-type/facts";
 import type { NetworkSpec } from "./networks";
 import { Problems } from "./problems";
 import { SettingReader } from "./reader";
@@ -16,11 +15,18 @@ const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 /** EKS's own ceiling on kubelet max pods. */
 const MAX_PODS_LIMIT = 737;
 
+/**
+ * "table": check the instance type against this program's table now (offline plan); "ec2": leave
+ * those checks to the caller, which has EC2's facts (stacks/instance-type).
+ */
+export type InstanceTypeFactsMode = "table" | "ec2";
+
 export function readNodeGroup(
   read: SettingReader,
   problems: Problems,
   availabilityZones: readonly string[],
   networkSpecs: readonly NetworkSpec[],
+  instanceTypeFacts: InstanceTypeFactsMode = "table",
 ): NodeGroupSettings {
   const chosenZones = read.get("nodeAvailabilityZones");
   chosenZones.forEach((zone, index) => {
@@ -58,17 +64,12 @@ export function readNodeGroup(
   }
 
   const instanceType = read.get("nodeInstanceType");
-  const multusDeviceIndexes = networkSpecs.map((spec) => spec.deviceIndex);
-  for (const problem of maxPodsProblems({ instanceType, maxPods, multusDeviceIndexes })) {
-    problems.add(problem.setting, problem.message);
-  }
-  const prefixNetworks = networkSpecs.filter((spec) => spec.ipam === "eni-prefix").map((spec) => spec.name);
-  if (prefixNetworks.length > 0 && !isNitroInstanceType(instanceType)) {
-    problems.add(
-      "nodeInstanceType",
-      `${instanceType} is not a Nitro instance, but network(s) ${prefixNetworks.join(", ")} use ipam "eni-prefix", ` +
-        `which needs ENI prefix delegation (Nitro only): choose a Nitro type such as c5.large, or ipam "host-local"`,
-    );
+  // With EC2's facts (pulumi preview/up, preflight) these checks run once the facts are in.
+  if (instanceTypeFacts === "table") {
+    const use = { instanceType, maxPods, networks: networkSpecs };
+    for (const problem of instanceTypeProblems(use, tableFacts(instanceType))) {
+      problems.add(problem.setting, problem.message);
+    }
   }
 
   const keyName = read.get("nodeKeyName");

@@ -16,7 +16,7 @@ import { readAccess } from "./access";
 import { checkCidrList } from "./cidr-list";
 import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
-import { readNodeGroup } from "./nodegroup";
+import { InstanceTypeFactsMode, readNodeGroup } from "./nodegroup";
 import { readPrefixReservations } from "./prefixes";
 import { Problems } from "./problems";
 import { RawConfig, SettingReader, closestSetting } from "./reader";
@@ -27,6 +27,8 @@ import { readTags } from "./tags";
 export interface ParseContext {
   readonly project: string;
   readonly stack: string;
+  /** Where instance-type facts come from (default "table", the offline plan's source). */
+  readonly instanceTypeFacts?: InstanceTypeFactsMode;
 }
 
 export const REGION_KEY = "aws:region";
@@ -135,7 +137,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const networkSpecs = readNetworkSpecs(read.get("networks"), availabilityZones.length, problems);
 
   const access = readAccess(read, problems);
-  const nodeGroup = readNodeGroup(read, problems, availabilityZones, networkSpecs);
+  const nodeGroup = readNodeGroup(read, problems, availabilityZones, networkSpecs, context.instanceTypeFacts);
   const tags = readTags(read, problems);
 
   // The layout needs sane inputs; without them it would only add noise to the report.

@@ -9,6 +9,8 @@ import { parseSettings } from "../config/parse";
 import { RawConfig } from "../config/reader";
 import { PROJECT_NAME } from "../config/schema";
 import { StackSettings } from "../config/settings";
+import { InstanceTypeFacts, tableFacts } from "../instance-type/facts";
+import { providerInstanceFacts } from "../instance-type/provider";
 import { buildStack } from "../program";
 import { StackFile } from "./stack-file";
 
@@ -42,10 +44,22 @@ export interface EngineView {
 export interface OfflineOptions {
   /** Declares extra resources after the stack program (tests seed policy violations this way). */
   readonly extraProgram?: (context: { settings: StackSettings; outputs: Record<string, unknown> }) => void;
+  /**
+   * Where the instance type's facts come from: "table" (default, the offline plan) or "provider"
+   * (the `pulumi up` path: aws.ec2.getInstanceType and getInstanceTypeOfferings, answered by `call`).
+   */
+  readonly instanceFacts?: "table" | "provider";
+  /** Answers provider function calls (data sources) the mocks do not know; undefined: echo inputs. */
+  readonly call?: (
+    token: string,
+    inputs: Record<string, unknown>,
+  ) => Record<string, unknown> | Promise<Record<string, unknown>> | undefined;
 }
 
 export interface OfflineRun {
   readonly settings: StackSettings;
+  /** The node instance type's facts the program used; undefined: not in the table (nodeMaxPods set). */
+  readonly instanceFacts?: InstanceTypeFacts;
   readonly resources: RecordedResource[];
   readonly outputs: Record<string, unknown>;
 }
@@ -170,7 +184,15 @@ function recordEngineViews(views: Map<string, EngineView>): void {
 }
 
 export async function runOffline(file: StackFile, options: OfflineOptions = {}): Promise<OfflineRun> {
-  const settings = parseSettings(rawConfig(file), { project: PROJECT_NAME, stack: file.stack });
+  const fromProvider = options.instanceFacts === "provider";
+  const settings = parseSettings(rawConfig(file), {
+    project: PROJECT_NAME,
+    stack: file.stack,
+    instanceTypeFacts: fromProvider ? "ec2" : "table",
+  });
+  let instanceFacts: InstanceTypeFacts | undefined = fromProvider
+    ? undefined
+    : tableFacts(settings.nodeGroup.instanceType);
   const resources: RecordedResource[] = [];
   const keyOf = new WeakMap<pulumi.Resource, string>();
   const parentOf = new Map<string, string | undefined>();
@@ -196,7 +218,9 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
           state: computedState(args.type, args.name, args.inputs, settings),
         };
       },
-      call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> | Promise<Record<string, unknown>> {
+        const answered = options.call?.(args.token, args.inputs);
+        if (answered) return answered;
         switch (args.token) {
           case "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -231,7 +255,8 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
       parentOf.set(key, parentKey);
       return undefined;
     });
-    const stackOutputs = buildStack(settings);
+    if (fromProvider) instanceFacts = await providerInstanceFacts(settings);
+    const stackOutputs = buildStack(settings, instanceFacts);
     options.extraProgram?.({ settings, outputs: stackOutputs });
     return stackOutputs;
   });
@@ -244,6 +269,7 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
   await pulumi.runtime.disconnect();
   return {
     settings,
+    ...(instanceFacts ? { instanceFacts } : {}),
     resources: resources.filter((resource) => resource.type !== "pulumi:pulumi:Stack"),
     outputs: resolved,
   };

@@ -3,6 +3,7 @@
  * offline under Pulumi's mock engine. Needs no Pulumi CLI and no cloud credentials.
  */
 import { ConfigError } from "../config/problems";
+import { describeFacts } from "../instance-type/facts";
 import { runOffline } from "./engine";
 import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
 import { readStackFile } from "./stack-file";
@@ -17,6 +18,14 @@ async function main(argv: string[]): Promise<number> {
   console.log(`Offline plan of stack "${file.stack}" (${file.path})`);
   console.log(
     `Region ${settings.region.name} (${settings.region.description}), partition ${settings.region.partition}, cluster ${settings.clusterName}, Kubernetes ${settings.kubernetesVersion}`,
+  );
+  console.log(
+    run.instanceFacts
+      ? `Instance type ${describeFacts(run.instanceFacts)}`
+      : `Instance type ${settings.nodeGroup.instanceType}: not in this program's table; nodeMaxPods ${settings.nodeGroup.maxPods} used as set`,
+  );
+  console.log(
+    "  (offline only: `pulumi preview`/`up` read the type from EC2 through the provider, and `npm run preflight` checks it)",
   );
   console.log("");
   console.log(renderSubnetLayout(settings));
