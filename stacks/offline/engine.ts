@@ -6,12 +6,12 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { arn } from "../../components/model/partition";
 import { parseSettings } from "../config/parse";
-import { RawConfig } from "../config/reader";
 import { PROJECT_NAME } from "../config/schema";
 import { StackSettings } from "../config/settings";
 import { InstanceTypeFacts, tableFacts } from "../instance-type/facts";
 import { providerInstanceFacts } from "../instance-type/provider";
 import { buildStack } from "../program";
+import { rawConfig } from "./raw-config";
 import { StackFile } from "./stack-file";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -64,15 +64,7 @@ export interface OfflineRun {
   readonly outputs: Record<string, unknown>;
 }
 
-/** Config as the program sees it: project keys stripped of their namespace, plus aws:region. */
-export function rawConfig(file: StackFile): RawConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(file.config)) {
-    if (key.startsWith(`${PROJECT_NAME}:`)) raw[key.slice(PROJECT_NAME.length + 1)] = value;
-    else if (key === "aws:region") raw[key] = value;
-  }
-  return raw;
-}
+export { rawConfig } from "./raw-config";
 
 /** EC2 IDs the program validates by shape (the ENI Lambda's config, its IAM policy) look real. */
 const EC2_ID_PREFIXES: Readonly<Record<string, string>> = {

@@ -1,0 +1,176 @@
+/**
+ * Regional quotas against current usage plus what the stack creates. The quota comes from Service
+ * Quotas (the applied value, else AWS's default), and for Elastic IPs from the EC2 account
+ * attribute vpc-max-elastic-ips when Service Quotas does not answer. Usage is counted with EC2
+ * Describe calls.
+ */
+import {
+  DescribeAccountAttributesCommand,
+  DescribeAddressesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeVpcsCommand,
+} from "@aws-sdk/client-ec2";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from "@aws-sdk/client-service-quotas";
+import type { PreflightContext } from "../context";
+import { StackNeeds, stackNeeds } from "../stack-needs";
+import { awsCallFailed, Check, CheckResult, errorText, fail, pass } from "../types";
+
+interface QuotaSpec {
+  readonly name: string;
+  readonly serviceCode: string;
+  readonly quotaCode: string;
+  /** EC2 account attribute holding the same limit, when there is one. */
+  readonly accountAttribute?: string;
+  usage(context: PreflightContext): Promise<number>;
+  need(needs: StackNeeds): number;
+  /** What the stack creates, for the detail. */
+  explain(needs: StackNeeds, context: PreflightContext): string;
+}
+
+interface QuotaValue {
+  readonly value: number;
+  readonly source: string;
+}
+
+async function quotaValue(context: PreflightContext, spec: QuotaSpec): Promise<QuotaValue> {
+  const codes = { ServiceCode: spec.serviceCode, QuotaCode: spec.quotaCode };
+  const failures: string[] = [];
+  try {
+    const applied = await context.aws.quotas.send(new GetServiceQuotaCommand(codes));
+    if (applied.Quota?.Value !== undefined) return { value: applied.Quota.Value, source: "Service Quotas" };
+  } catch (error) {
+    failures.push(errorText(error));
+  }
+  try {
+    const standard = await context.aws.quotas.send(new GetAWSDefaultServiceQuotaCommand(codes));
+    if (standard.Quota?.Value !== undefined)
+      return { value: standard.Quota.Value, source: "Service Quotas default" };
+  } catch (error) {
+    failures.push(errorText(error));
+  }
+  if (spec.accountAttribute) {
+    const answer = await context.aws.ec2.send(
+      new DescribeAccountAttributesCommand({ AttributeNames: [spec.accountAttribute as never] }),
+    );
+    const value = answer.AccountAttributes?.find(
+      (attribute) => attribute.AttributeName === spec.accountAttribute,
+    )?.AttributeValues?.[0]?.AttributeValue;
+    if (value !== undefined && Number.isFinite(Number(value))) {
+      return { value: Number(value), source: `EC2 account attribute ${spec.accountAttribute}` };
+    }
+  }
+  throw new Error(`no value for ${spec.serviceCode}/${spec.quotaCode}: ${failures.join("; ")}`);
+}
+
+async function countPages(
+  fetchPage: (token?: string) => Promise<{ count: number; next?: string }>,
+): Promise<number> {
+  let total = 0;
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    total += page.count;
+    token = page.next;
+  } while (token);
+  return total;
+}
+
+const QUOTAS: readonly QuotaSpec[] = [
+  {
+    name: "VPCs per Region",
+    serviceCode: "vpc",
+    quotaCode: "L-F678F1CE",
+    usage: (context) =>
+      countPages(async (NextToken) => {
+        const page = await context.aws.ec2.send(new DescribeVpcsCommand({ MaxResults: 1000, NextToken }));
+        return { count: page.Vpcs?.length ?? 0, next: page.NextToken };
+      }),
+    need: (needs) => needs.vpcs,
+    explain: () => "1 VPC",
+  },
+  {
+    name: "Internet gateways per Region",
+    serviceCode: "vpc",
+    quotaCode: "L-A4707A72",
+    usage: (context) =>
+      countPages(async (NextToken) => {
+        const page = await context.aws.ec2.send(
+          new DescribeInternetGatewaysCommand({ MaxResults: 1000, NextToken }),
+        );
+        return { count: page.InternetGateways?.length ?? 0, next: page.NextToken };
+      }),
+    need: (needs) => needs.internetGateways,
+    explain: () => "1 internet gateway",
+  },
+  {
+    name: "EC2-VPC Elastic IPs",
+    serviceCode: "ec2",
+    quotaCode: "L-0263D0A3",
+    accountAttribute: "vpc-max-elastic-ips",
+    usage: async (context) => {
+      const page = await context.aws.ec2.send(
+        new DescribeAddressesCommand({ Filters: [{ Name: "domain", Values: ["vpc"] }] }),
+      );
+      return page.Addresses?.length ?? 0;
+    },
+    need: (needs) => needs.elasticIps,
+    explain: (needs) => `${needs.elasticIps} Elastic IP(s), one per NAT gateway`,
+  },
+  {
+    name: "Network interfaces per Region",
+    serviceCode: "vpc",
+    quotaCode: "L-DF5E4CA3",
+    usage: (context) =>
+      countPages(async (NextToken) => {
+        const page = await context.aws.ec2.send(
+          new DescribeNetworkInterfacesCommand({ MaxResults: 1000, NextToken }),
+        );
+        return { count: page.NetworkInterfaces?.length ?? 0, next: page.NextToken };
+      }),
+    need: (needs) => needs.networkInterfaces,
+    explain: (needs, context) =>
+      `up to ${needs.networkInterfaces} ENIs: ${context.settings.nodeGroup.maxSize} node(s) × ${needs.enisPerNode}, ` +
+      `${needs.natGateways} NAT gateway(s), the EKS control plane's${context.settings.bastion.enabled ? ", the bastion" : ""}`,
+  },
+];
+
+async function checkQuota(context: PreflightContext, spec: QuotaSpec): Promise<CheckResult> {
+  let enisPerNode: number | undefined;
+  try {
+    enisPerNode = (await context.nodeInstanceType())?.NetworkInfo?.MaximumNetworkInterfaces;
+  } catch {
+    // the instance type line reports it; count one ENI per Multus network plus the primary
+  }
+  const needs = stackNeeds(context.settings, enisPerNode);
+  let quota: QuotaValue;
+  let used: number;
+  try {
+    [quota, used] = await Promise.all([quotaValue(context, spec), spec.usage(context)]);
+  } catch (error) {
+    return awsCallFailed(
+      `${spec.name} (${spec.serviceCode}/${spec.quotaCode})`,
+      error,
+      "grant servicequotas:GetServiceQuota and the EC2 Describe calls, or run again",
+    );
+  }
+  const wanted = spec.need(needs);
+  const detail = `${used} used + ${wanted} (${spec.explain(needs, context)}) of ${quota.value} (${quota.source})`;
+  if (used + wanted > quota.value) {
+    return fail(
+      detail,
+      `request an increase of ${spec.name} (${spec.serviceCode} ${spec.quotaCode}) to at least ${used + wanted} in Service Quotas ` +
+        `(aws service-quotas request-service-quota-increase --service-code ${spec.serviceCode} --quota-code ${spec.quotaCode} --desired-value ${used + wanted} --region ${context.settings.region.name}), or free some`,
+    );
+  }
+  return pass(detail);
+}
+
+export const quotaChecks: readonly Check[] = QUOTAS.map((spec) => ({
+  family: "quotas",
+  name: spec.name,
+  run: (context) => checkQuota(context, spec),
+}));
+
+/** For tests: the quota codes this check reads. */
+export const QUOTA_CODES = QUOTAS.map((spec) => `${spec.serviceCode}/${spec.quotaCode}`);

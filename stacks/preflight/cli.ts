@@ -1,0 +1,57 @@
+/**
+ * `npm run preflight -- <stack | path/to/Pulumi.<stack>.yaml>`: read-only AWS calls with the SDK's
+ * default credentials (AWS_PROFILE...) in the stack's region, and checks of this machine, to find
+ * what would make `pulumi up` fail half-way. Exit 1 on any ✗ (or invalid settings).
+ */
+import { parseSettings } from "../config/parse";
+import { ConfigError } from "../config/problems";
+import { PROJECT_NAME } from "../config/schema";
+import { rawConfig } from "../offline/raw-config";
+import { readStackFile } from "../offline/stack-file";
+import { ALL_CHECKS } from "./checks";
+import { createClients, PreflightContext } from "./context";
+import { liveLine, summaryTable, verdict } from "./render";
+import { runChecks } from "./runner";
+
+/** TEST ONLY: a fake registry's base URL (http://127.0.0.1:PORT) for every registry request. */
+export const TEST_REGISTRY_ENV = "MULTUS_EKS_PREFLIGHT_TEST_REGISTRY_URL";
+
+async function main(argv: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  const file = readStackFile(argv[0] ?? "ningxia");
+  const settings = parseSettings(rawConfig(file), {
+    project: PROJECT_NAME,
+    stack: file.stack,
+    instanceTypeFacts: "ec2",
+  });
+  const registryBaseUrl = process.env[TEST_REGISTRY_ENV];
+  const context = new PreflightContext(settings, createClients(settings.region.name), {
+    ...(registryBaseUrl ? { registryBaseUrl } : {}),
+  });
+  console.log(
+    `Preflight of stack "${file.stack}" in ${settings.region.name} (${settings.region.description}): ${ALL_CHECKS.length} checks, read-only`,
+  );
+  const outcomes = await runChecks(context, ALL_CHECKS, (outcome) => console.log(liveLine(outcome)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log("");
+  console.log(summaryTable(outcomes));
+  console.log("");
+  console.log(verdict(outcomes, seconds));
+  return outcomes.some((outcome) => outcome.result.status === "fail") ? 1 : 0;
+}
+
+main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      console.error(
+        "\nFix the settings above in the stack file (or with `pulumi config set`) and run again.",
+      );
+    } else {
+      console.error(error instanceof Error ? error.message : error);
+    }
+    process.exit(1);
+  });

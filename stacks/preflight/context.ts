@@ -1,0 +1,98 @@
+/**
+ * What the checks share: the validated settings, the AWS SDK clients for the stack's region (the
+ * SDK's default credential chain, AWS_PROFILE included; endpoints resolved by the SDK, China's
+ * included), and lookups several checks need, each made once.
+ */
+import {
+  DescribeInstanceTypesCommand,
+  EC2Client,
+  type InstanceTypeInfo,
+  type _InstanceType,
+} from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { EKSClient } from "@aws-sdk/client-eks";
+import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { StackSettings } from "../config/settings";
+
+export interface Identity {
+  readonly account: string;
+  readonly arn: string;
+}
+
+export interface PreflightOptions {
+  /** Directory of Pulumi's plugin cache (default: $PULUMI_HOME/plugins or ~/.pulumi/plugins). */
+  readonly pluginDirectory?: string;
+  /**
+   * TEST ONLY: send every registry request to this base URL (e.g. http://127.0.0.1:PORT) instead
+   * of https://<registry host>. Read from MULTUS_EKS_PREFLIGHT_TEST_REGISTRY_URL by the CLI.
+   */
+  readonly registryBaseUrl?: string;
+  /** Per-request timeout for registry calls and the aws CLI, in ms (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface AwsClients {
+  readonly ec2: EC2Client;
+  readonly ecr: ECRClient;
+  readonly eks: EKSClient;
+  readonly ssm: SSMClient;
+  readonly sts: STSClient;
+  readonly quotas: ServiceQuotasClient;
+}
+
+export function createClients(region: string): AwsClients {
+  // Two attempts: a preflight should answer in seconds, not wait out the SDK's default backoff.
+  const config = { region, maxAttempts: 2 };
+  return {
+    ec2: new EC2Client(config),
+    ecr: new ECRClient(config),
+    eks: new EKSClient(config),
+    ssm: new SSMClient(config),
+    sts: new STSClient(config),
+    quotas: new ServiceQuotasClient(config),
+  };
+}
+
+export class PreflightContext {
+  private identityLookup?: Promise<Identity>;
+  private instanceTypeLookup?: Promise<InstanceTypeInfo | undefined>;
+
+  constructor(
+    readonly settings: StackSettings,
+    readonly aws: AwsClients,
+    readonly options: PreflightOptions = {},
+  ) {}
+
+  /** The caller (STS GetCallerIdentity), once. */
+  identity(): Promise<Identity> {
+    this.identityLookup ??= this.aws.sts.send(new GetCallerIdentityCommand({})).then((answer) => ({
+      account: answer.Account ?? "",
+      arn: answer.Arn ?? "",
+    }));
+    return this.identityLookup;
+  }
+
+  /** DescribeInstanceTypes for the node type, once; undefined when EC2 does not know the type. */
+  nodeInstanceType(): Promise<InstanceTypeInfo | undefined> {
+    this.instanceTypeLookup ??= this.aws.ec2
+      .send(
+        new DescribeInstanceTypesCommand({
+          InstanceTypes: [this.settings.nodeGroup.instanceType as _InstanceType],
+        }),
+      )
+      .then(
+        (answer) => answer.InstanceTypes?.[0],
+        (error: unknown) => {
+          if (error instanceof Error && error.name === "InvalidInstanceType") return undefined;
+          throw error;
+        },
+      );
+    return this.instanceTypeLookup;
+  }
+
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? 10_000;
+  }
+}
