@@ -9,12 +9,9 @@ import { PROJECT_NAME } from "../config/schema";
 import { rawConfig } from "../offline/raw-config";
 import { readStackFile } from "../offline/stack-file";
 import { ALL_CHECKS } from "./checks";
-import { createClients, PreflightContext } from "./context";
+import { createClients, PreflightContext, TEST_REGISTRY_ENV } from "./context";
 import { liveLine, summaryTable, verdict } from "./render";
 import { runChecks } from "./runner";
-
-/** TEST ONLY: a fake registry's base URL (http://127.0.0.1:PORT) for every registry request. */
-export const TEST_REGISTRY_ENV = "MULTUS_EKS_PREFLIGHT_TEST_REGISTRY_URL";
 
 async function main(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();

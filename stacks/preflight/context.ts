@@ -16,6 +16,12 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { StackSettings } from "../config/settings";
 
+/**
+ * TEST ONLY, not a user setting: a fake registry's base URL (http://127.0.0.1:PORT) that receives
+ * every registry request instead of https://<registry host>.
+ */
+export const TEST_REGISTRY_ENV = "MULTUS_EKS_PREFLIGHT_TEST_REGISTRY_URL";
+
 export interface Identity {
   readonly account: string;
   readonly arn: string;

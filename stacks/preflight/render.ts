@@ -17,7 +17,7 @@ function pad(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - [...text].length));
 }
 
-const DETAIL_WIDTH = 100;
+const DETAIL_WIDTH = 90;
 
 export function summaryTable(outcomes: readonly CheckOutcome[]): string {
   const rows = outcomes.map((outcome) => [
@@ -27,8 +27,9 @@ export function summaryTable(outcomes: readonly CheckOutcome[]): string {
     outcome.result.detail.length > DETAIL_WIDTH
       ? `${outcome.result.detail.slice(0, DETAIL_WIDTH - 1)}…`
       : outcome.result.detail,
+    outcome.seconds.toFixed(2),
   ]);
-  const header = ["", "family", "check", "result"];
+  const header = ["", "family", "check", "result", "s"];
   const widths = header.map((_, column) =>
     Math.max(...[header, ...rows].map((row) => [...row[column]].length)),
   );

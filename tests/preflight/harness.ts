@@ -14,7 +14,7 @@ import { ALL_CHECKS } from "../../stacks/preflight/checks";
 import { requiredPlugins } from "../../stacks/preflight/checks/machine";
 import { createClients, PreflightContext } from "../../stacks/preflight/context";
 import { CheckOutcome, runChecks } from "../../stacks/preflight/runner";
-import { startMoto, type MotoServer, DUMMY_CREDENTIALS } from "../support/moto";
+import { DUMMY_CREDENTIALS, startMoto, type MotoServer } from "../support/moto";
 import { ConfigValues, stackFile } from "../support/offline";
 import { FakeAwsGaps, startFakeAwsGaps } from "./fake-aws-gaps";
 import { FakeRegistry, startFakeRegistry } from "./fake-registry";
@@ -57,30 +57,26 @@ function environmentFor(gaps: FakeAwsGaps, binDirectory: string): Record<string,
   };
 }
 
-export function useWorld(): World {
+export interface RunningWorld extends World {
+  /** A healthy account: offerings, versions, AMI parameter, images, plugins and an aws CLI v2. */
+  resetHealthy(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(): Promise<RunningWorld> {
   const root = mkdtempSync(join(tmpdir(), "preflight-"));
   const pluginDirectory = join(root, "pulumi", "plugins");
   const binDirectory = join(root, "bin");
-  let moto: MotoServer | undefined;
-  let gaps: FakeAwsGaps | undefined;
-  let registry: FakeRegistry | undefined;
-  const saved: Record<string, string | undefined> = {};
-
-  const world: World = {
-    get moto() {
-      return moto!;
-    },
-    get gaps() {
-      return gaps!;
-    },
-    get registry() {
-      return registry!;
-    },
+  const moto = await startMoto();
+  const gaps = await startFakeAwsGaps(moto.endpoint);
+  const registry = await startFakeRegistry();
+  const world: RunningWorld = {
+    moto,
+    gaps,
+    registry,
     pluginDirectory,
     binDirectory,
-    get environment() {
-      return environmentFor(gaps!, binDirectory);
-    },
+    environment: environmentFor(gaps, binDirectory),
     installAwsCli(versionLine) {
       mkdirSync(binDirectory, { recursive: true });
       writeFileSync(join(binDirectory, "aws"), awsScript(versionLine));
@@ -97,48 +93,84 @@ export function useWorld(): World {
         writeFileSync(join(directory, `pulumi-resource-${plugin.name}`), "");
       }
     },
+    async resetHealthy() {
+      await moto.reset();
+      gaps.reset();
+      const answers = gaps.answers;
+      answers.offerings["c5.large"] = [...NINGXIA_ZONES];
+      answers.offerings["t3.medium"] = [...NINGXIA_ZONES];
+      answers.clusterVersions.push(
+        { clusterVersion: "1.33", versionStatus: "EXTENDED_SUPPORT" },
+        { clusterVersion: "1.34", versionStatus: "STANDARD_SUPPORT" },
+        { clusterVersion: "1.35", versionStatus: "STANDARD_SUPPORT" },
+      );
+      answers.parameters[AMI_PARAMETER_135] = "ami-0123456789abcdef0";
+      registry.images.clear();
+      registry.images.add(MULTUS_IMAGE).add(SAMPLE_IMAGE);
+      registry.expectedAuthorization = MOTO_ECR_AUTHORIZATION;
+      registry.requests.length = 0;
+      world.installPlugins();
+      world.installAwsCli("aws-cli/2.17.0 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12");
+    },
+    async stop() {
+      await registry.stop();
+      await gaps.stop();
+      await moto.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
   };
+  return world;
+}
 
+/** Mocha: one world for the describe block, healthy again before each test, its environment set. */
+export function useWorld(): World {
+  let running: RunningWorld | undefined;
+  const saved: Record<string, string | undefined> = {};
   before(async function () {
     this.timeout(180_000);
-    moto = await startMoto();
-    gaps = await startFakeAwsGaps(moto.endpoint);
-    registry = await startFakeRegistry();
-    for (const [key, value] of Object.entries(world.environment)) {
+    running = await startWorld();
+    for (const [key, value] of Object.entries(running.environment)) {
       saved[key] = process.env[key];
       process.env[key] = value;
     }
   });
   beforeEach(async () => {
-    await moto!.reset();
-    gaps!.reset();
-    const answers = gaps!.answers;
-    answers.offerings["c5.large"] = [...NINGXIA_ZONES];
-    answers.offerings["t3.medium"] = [...NINGXIA_ZONES];
-    answers.clusterVersions.push(
-      { clusterVersion: "1.33", versionStatus: "EXTENDED_SUPPORT" },
-      { clusterVersion: "1.34", versionStatus: "STANDARD_SUPPORT" },
-      { clusterVersion: "1.35", versionStatus: "STANDARD_SUPPORT" },
-    );
-    answers.parameters[AMI_PARAMETER_135] = "ami-0123456789abcdef0";
-    registry!.images.clear();
-    registry!.images.add(MULTUS_IMAGE).add(SAMPLE_IMAGE);
-    registry!.expectedAuthorization = MOTO_ECR_AUTHORIZATION;
-    registry!.requests.length = 0;
-    world.installPlugins();
-    world.installAwsCli("aws-cli/2.17.0 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12");
+    await running!.resetHealthy();
   });
   after(async () => {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
-    await registry?.stop();
-    await gaps?.stop();
-    await moto?.stop();
-    rmSync(root, { recursive: true, force: true });
+    await running?.stop();
   });
-  return world;
+  const get = (): RunningWorld => {
+    if (!running) throw new Error("the preflight world runs only inside its describe block");
+    return running;
+  };
+  return {
+    get moto() {
+      return get().moto;
+    },
+    get gaps() {
+      return get().gaps;
+    },
+    get registry() {
+      return get().registry;
+    },
+    get pluginDirectory() {
+      return get().pluginDirectory;
+    },
+    get binDirectory() {
+      return get().binDirectory;
+    },
+    get environment() {
+      return get().environment;
+    },
+    installAwsCli: (line) => get().installAwsCli(line),
+    removeAwsCli: () => get().removeAwsCli(),
+    installPlugins: () => get().installPlugins(),
+  };
 }
 
 export function settingsOf(stack: string, overrides: ConfigValues = {}): StackSettings {
