@@ -23,7 +23,10 @@ describe("offline plan CLI", function () {
     assert.strictEqual(status, 0, stderr);
     assert.match(stdout, /Region cn-northwest-1 .*partition aws-cn/);
     // The offline plan is the one place the hand-written table is used, and it says so.
-    assert.match(stdout, /\nInstance type c5\.large: 3 ENIs × 10 IPv4, Nitro \(from this program's table; .*\n.*offline only/);
+    assert.match(
+      stdout,
+      /\nInstance type c5\.large: 3 ENIs × 10 IPv4, Nitro \(from this program's table; .*\n.*offline only/,
+    );
     const row = (zone: string): string[] => {
       const line = stdout.split("\n").find((candidate) => candidate.startsWith(`${zone} `));
       assert.ok(line, `no table row for ${zone}:\n${stdout}`);

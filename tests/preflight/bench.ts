@@ -23,13 +23,20 @@ async function main(): Promise<void> {
         `${index === 0 ? "cold moto" : `run ${index}    `}  exit ${run.code}  wall ${run.seconds.toFixed(2)} s  (checks ${checks.toFixed(2)} s after start-up)`,
       );
     }
-    const warm = figures.slice(1).map((figure) => figure.wall).sort((a, b) => a - b);
+    const warm = figures
+      .slice(1)
+      .map((figure) => figure.wall)
+      .sort((a, b) => a - b);
     const median = warm[Math.floor(warm.length / 2)];
     console.log(
       `warm runs: median ${median.toFixed(2)} s, max ${warm[warm.length - 1].toFixed(2)} s over ${warm.length} runs of npm run preflight -- ningxia`,
     );
     // Wall time depends on what else the machine runs: say how busy it was.
-    console.log(`load average ${loadavg().map((load) => load.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
+    console.log(
+      `load average ${loadavg()
+        .map((load) => load.toFixed(1))
+        .join(" ")} on ${cpus().length} CPUs`,
+    );
   } finally {
     await world.stop();
   }

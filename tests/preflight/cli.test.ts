@@ -15,14 +15,23 @@ describe("npm run preflight", function () {
     const run = await runPreflightCli(world, "ningxia");
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const lines = run.stdout.split("\n");
-    assert.match(lines[0], /^Preflight of stack "ningxia" in cn-northwest-1 \(China \(Ningxia\)\): 14 checks, read-only$/);
+    assert.match(
+      lines[0],
+      /^Preflight of stack "ningxia" in cn-northwest-1 \(China \(Ningxia\)\): 14 checks, read-only$/,
+    );
     const live = lines.filter((line) => /^✓ [a-z ]+ \/ /.test(line));
     const rows = lines.filter((line) => /^✓ {2}[a-z]/.test(line));
     assert.equal(live.length, 14);
     assert.equal(rows.length, 14);
     assert.match(run.stdout, /\n\s+family\s+check\s+result\s+s\n/);
-    assert.match(run.stdout, /\n✓\s+instance type\s+Multus networks fit\s+c5\.large: 3 ENIs × 10 IPv4, Nitro \(from EC2\)/);
-    assert.match(run.stdout, /\n14 passed, 0 failed, 0 skipped in \d+\.\d\d s: nothing found that would stop `pulumi up`\.\n$/);
+    assert.match(
+      run.stdout,
+      /\n✓\s+instance type\s+Multus networks fit\s+c5\.large: 3 ENIs × 10 IPv4, Nitro \(from EC2\)/,
+    );
+    assert.match(
+      run.stdout,
+      /\n14 passed, 0 failed, 0 skipped in \d+\.\d\d s: nothing found that would stop `pulumi up`\.\n$/,
+    );
     assert.equal(run.stderr, "");
   });
 
@@ -30,7 +39,10 @@ describe("npm run preflight", function () {
     world.registry.images.delete(MULTUS_IMAGE);
     const run = await runPreflightCli(world, "ningxia");
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /\n✗ images \/ Multus image: .*not in the registry.*\n {4}fix: eks\/multus-cni:v4\.1\.4-eksbuild\.3_thick is not published/);
+    assert.match(
+      run.stdout,
+      /\n✗ images \/ Multus image: .*not in the registry.*\n {4}fix: eks\/multus-cni:v4\.1\.4-eksbuild\.3_thick is not published/,
+    );
     assert.match(run.stdout, /\n✗\s+images\s+Multus image\s+961992271922\.dkr/);
     assert.match(run.stdout, /13 passed, 1 failed, 0 skipped/);
   });

@@ -16,7 +16,13 @@
  * other. Tests that call pulumi.runtime.setMocks themselves must not overlap a runStack call.
  */
 import { PROJECT_NAME } from "../../stacks/config/schema";
-import { OfflineRun, RecordedResource, fakeId, runOffline } from "../../stacks/offline/engine";
+import {
+  OfflineOptions,
+  OfflineRun,
+  RecordedResource,
+  fakeId,
+  runOffline,
+} from "../../stacks/offline/engine";
 import { StackFile, projectDefaults, readStackFile } from "../../stacks/offline/stack-file";
 
 export type { OfflineRun, RecordedResource };
@@ -66,12 +72,16 @@ export function inMemoryStack(config: ConfigValues, stack = "test"): StackFile {
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Validates the config (rejects with ConfigError) and runs the whole program under mocks. */
-export function runStack(stack: string | StackFile, overrides: ConfigValues = {}): Promise<OfflineRun> {
+export function runStack(
+  stack: string | StackFile,
+  overrides: ConfigValues = {},
+  options: OfflineOptions = {},
+): Promise<OfflineRun> {
   const file =
     typeof stack === "string"
       ? stackFile(stack, overrides)
       : { ...stack, config: withOverrides(stack.config, overrides) };
-  const run = queue.then(() => runOffline(file));
+  const run = queue.then(() => runOffline(file, options));
   queue = run.catch(() => undefined);
   return run;
 }

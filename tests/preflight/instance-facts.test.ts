@@ -1,0 +1,115 @@
+// The `pulumi preview`/`up` path: the program reads the node type's facts from the provider's data
+// sources (aws.ec2.getInstanceType, getInstanceTypeOfferings), answered here from moto's
+// DescribeInstanceTypes (AWS's published figures), never from the program's table.
+import assert from "node:assert/strict";
+import { DescribeInstanceTypesCommand, EC2Client, type _InstanceType } from "@aws-sdk/client-ec2";
+import { ConfigError } from "../../stacks/config/problems";
+import { motoClientConfig, useMoto } from "../support/moto";
+import { resourcesOfType, runStack } from "../support/offline";
+
+const GET_INSTANCE_TYPE = "aws:ec2/getInstanceType:getInstanceType";
+const GET_OFFERINGS = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings";
+
+describe("instance-type facts at pulumi preview/up", function () {
+  this.timeout(120_000);
+  const moto = useMoto();
+  let calls: string[] = [];
+  let offeredZones: string[] = [];
+
+  /** Answers the provider's data sources the way the aws provider does, from moto's EC2. */
+  const providerCalls = (
+    token: string,
+    inputs: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> | undefined => {
+    if (token === GET_INSTANCE_TYPE) {
+      calls.push(token);
+      const ec2 = new EC2Client(motoClientConfig(moto.endpoint));
+      const type = inputs.instanceType as _InstanceType;
+      return ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type] })).then((answer) => {
+        const info = answer.InstanceTypes![0];
+        return {
+          instanceType: type,
+          maximumNetworkInterfaces: info.NetworkInfo!.MaximumNetworkInterfaces,
+          maximumIpv4AddressesPerInterface: info.NetworkInfo!.Ipv4AddressesPerInterface,
+          hypervisor: info.Hypervisor ?? "",
+          bareMetal: info.BareMetal ?? false,
+        };
+      });
+    }
+    if (token === GET_OFFERINGS) {
+      calls.push(token);
+      return Promise.resolve({
+        locations: offeredZones,
+        instanceTypes: offeredZones.map(() => "x"),
+        locationTypes: [],
+      });
+    }
+    return undefined;
+  };
+
+  beforeEach(() => {
+    calls = [];
+    offeredZones = ["cn-northwest-1a", "cn-northwest-1b", "cn-northwest-1c"];
+  });
+
+  it("derives maxPods from EC2's figures for a type the table does not list (m7i.large)", async () => {
+    const run = await runStack(
+      "ningxia",
+      { nodeInstanceType: "m7i.large" },
+      { instanceFacts: "provider", call: providerCalls },
+    );
+    assert.deepEqual(calls.sort(), [GET_INSTANCE_TYPE, GET_OFFERINGS]);
+    assert.equal(run.instanceFacts?.source, "ec2");
+    // moto: m7i.large has 3 ENIs of 10 IPv4 → (3 − 2 Multus) × 9 + 2.
+    assert.equal((run.outputs.nodeGroup as { maxPods: number }).maxPods, 11);
+    assert.equal(
+      resourcesOfType(run, "aws:ec2/launchTemplate:LaunchTemplate")[0].inputs.instanceType,
+      "m7i.large",
+    );
+  });
+
+  it("the offline plan refuses the same type, which is not in its table, asking for nodeMaxPods", async () => {
+    await assert.rejects(runStack("ningxia", { nodeInstanceType: "m7i.large" }), (error: ConfigError) =>
+      error.problems.some(
+        (problem) => problem.setting === "multus-eks:nodeMaxPods" && /m7i\.large/.test(problem.message),
+      ),
+    );
+  });
+
+  it("refuses a type EC2 reports as Xen (m4.xlarge) for an eni-prefix network", async () => {
+    await assert.rejects(
+      runStack(
+        "ningxia",
+        { nodeInstanceType: "m4.xlarge", networks: [{ name: "routed", ipam: "eni-prefix" }] },
+        { instanceFacts: "provider", call: providerCalls },
+      ),
+      (error: ConfigError) =>
+        error.problems.some(
+          (problem) =>
+            problem.setting === "multus-eks:nodeInstanceType" &&
+            /m4\.xlarge is not a Nitro instance/.test(problem.message),
+        ),
+    );
+  });
+
+  it("refuses a type with too few ENIs, and a node AZ that does not offer the type, together", async () => {
+    offeredZones = ["cn-northwest-1b"];
+    await assert.rejects(
+      runStack(
+        "ningxia",
+        { nodeInstanceType: "m4.large" },
+        { instanceFacts: "provider", call: providerCalls },
+      ),
+      (error: ConfigError) => {
+        const messages = error.problems.map((problem) => `${problem.setting}: ${problem.message}`);
+        assert.equal(messages.length, 2, messages.join("\n"));
+        assert.match(messages[0], /^multus-eks:nodeInstanceType: m4\.large attaches at most 2 ENIs/);
+        assert.match(
+          messages[1],
+          /^multus-eks:nodeInstanceType: m4\.large is not offered in cn-northwest-1a \(cn-northwest-1 offers it in cn-northwest-1b\)/,
+        );
+        return true;
+      },
+    );
+  });
+});
