@@ -6,8 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./config";
 import { loadSettings } from "./config/load";
-import { providerInstanceFacts } from "./instance-type/provider";
-import { buildStack } from "./program";
+import { buildLiveStack } from "./live";
 
 /** RunError prints the message alone: the problems list, not a stack trace. */
 function explained(error: unknown): unknown {
@@ -16,8 +15,7 @@ function explained(error: unknown): unknown {
 
 export = async (): Promise<Record<string, unknown>> => {
   try {
-    const settings = loadSettings({ instanceTypeFacts: "ec2" });
-    return buildStack(settings, await providerInstanceFacts(settings));
+    return (await buildLiveStack(loadSettings({ instanceTypeFacts: "ec2" }))).outputs;
   } catch (error) {
     throw explained(error);
   }

@@ -9,7 +9,7 @@ import { parseSettings } from "../config/parse";
 import { PROJECT_NAME } from "../config/schema";
 import { StackSettings } from "../config/settings";
 import { InstanceTypeFacts, tableFacts } from "../instance-type/facts";
-import { providerInstanceFacts } from "../instance-type/provider";
+import { buildLiveStack } from "../live";
 import { buildStack } from "../program";
 import { rawConfig } from "./raw-config";
 import { StackFile } from "./stack-file";
@@ -247,8 +247,14 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
       parentOf.set(key, parentKey);
       return undefined;
     });
-    if (fromProvider) instanceFacts = await providerInstanceFacts(settings);
-    const stackOutputs = buildStack(settings, instanceFacts);
+    let stackOutputs: Record<string, unknown>;
+    if (fromProvider) {
+      const live = await buildLiveStack(settings);
+      instanceFacts = live.facts;
+      stackOutputs = live.outputs;
+    } else {
+      stackOutputs = buildStack(settings, instanceFacts);
+    }
     options.extraProgram?.({ settings, outputs: stackOutputs });
     return stackOutputs;
   });
