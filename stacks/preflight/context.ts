@@ -64,6 +64,7 @@ export function createClients(region: string): AwsClients {
 export class PreflightContext {
   private identityLookup?: Promise<Identity>;
   private instanceTypeLookup?: Promise<InstanceTypeInfo | undefined>;
+  private readonly vcpuLookups = new Map<string, Promise<Map<string, number>>>();
 
   constructor(
     readonly settings: StackSettings,
@@ -96,6 +97,31 @@ export class PreflightContext {
         },
       );
     return this.instanceTypeLookup;
+  }
+
+  /** Default vCPUs of each type (DescribeInstanceTypes), once per set of types. */
+  vcpusOf(types: readonly string[]): Promise<Map<string, number>> {
+    const wanted = [...new Set(types)].sort();
+    const key = wanted.join(",");
+    let lookup = this.vcpuLookups.get(key);
+    if (!lookup) {
+      lookup = (async () => {
+        const vcpus = new Map<string, number>();
+        for (let start = 0; start < wanted.length; start += 100) {
+          const answer = await this.aws.ec2.send(
+            new DescribeInstanceTypesCommand({
+              InstanceTypes: wanted.slice(start, start + 100) as _InstanceType[],
+            }),
+          );
+          for (const info of answer.InstanceTypes ?? []) {
+            vcpus.set(info.InstanceType ?? "", info.VCpuInfo?.DefaultVCpus ?? 0);
+          }
+        }
+        return vcpus;
+      })();
+      this.vcpuLookups.set(key, lookup);
+    }
+    return lookup;
   }
 
   get timeoutMs(): number {

@@ -19,16 +19,27 @@ export interface StackNeeds {
   /** At full node group size; `enisPerNode` ENIs per node. */
   readonly networkInterfaces: number;
   readonly enisPerNode: number;
+  /** On-Demand vCPUs at full node group size plus the bastion, when the types' vCPUs are known. */
+  readonly onDemandVcpus?: number;
 }
 
 /**
  * `maxEnisPerNode`: the type's ENI limit when known (the VPC CNI may fill every slot the Multus ENIs
  * leave); otherwise the primary ENI plus one per Multus network.
  */
-export function stackNeeds(settings: StackSettings, maxEnisPerNode?: number): StackNeeds {
+export function stackNeeds(
+  settings: StackSettings,
+  maxEnisPerNode?: number,
+  vcpus?: ReadonlyMap<string, number>,
+): StackNeeds {
   const natGateways = settings.layout.subnets.filter((subnet) => subnet.role === "public").length;
   const enisPerNode = Math.max(maxEnisPerNode ?? 0, 1 + settings.networks.length);
+  const nodeVcpus = vcpus?.get(settings.nodeGroup.instanceType);
+  const bastionVcpus = settings.bastion.enabled ? vcpus?.get(settings.bastion.instanceType) : 0;
   return {
+    ...(nodeVcpus !== undefined && bastionVcpus !== undefined
+      ? { onDemandVcpus: settings.nodeGroup.maxSize * nodeVcpus + bastionVcpus }
+      : {}),
     vpcs: 1,
     internetGateways: 1,
     natGateways,

@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AllocateAddressCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  AllocateAddressCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+  RunInstancesCommand,
+  type _InstanceType,
+} from "@aws-sdk/client-ec2";
 import { motoClientConfig } from "../support/moto";
 import { createClients, PreflightContext } from "../../stacks/preflight/context";
 import { runChecks } from "../../stacks/preflight/runner";
@@ -58,8 +65,14 @@ describe("preflight checks", function () {
     assert.deepEqual([...new Set(world.gaps.answered)].sort(), [
       "ec2:DescribeInstanceTypeOfferings",
       "eks:DescribeClusterVersions",
+      "servicequotas:GetServiceQuota",
       "ssm:GetParameter",
     ]);
+    // 1 × c5.large (2 vCPUs, per moto) + the t3.medium bastion (2).
+    assert.equal(
+      run.line("On-Demand Standard vCPUs").detail,
+      "0 used + 4 (4 vCPUs: 1 × c5.large and the t3.medium bastion) of 32 (Service Quotas)",
+    );
   });
 
   it("✗ when EKS does not offer the Kubernetes version in the region", async () => {
@@ -275,6 +288,39 @@ describe("preflight checks", function () {
     assert.equal(line.status, "fail");
     // 10 nodes × 3 ENIs (c5.large's limit) + 2 NAT gateways + 4 EKS + 1 bastion.
     assert.match(line.detail, /^0 used \+ 37 \(up to 37 ENIs: 10 node\(s\) × 3/);
+  });
+
+  it("✗ when running On-Demand standard instances leave too few vCPUs (other families aside)", async () => {
+    const ec2 = new EC2Client(motoClientConfig(world.moto.endpoint));
+    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.50.0.0/16" }));
+    const subnet = await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: vpc.Vpc!.VpcId!,
+        CidrBlock: "10.50.1.0/24",
+        AvailabilityZone: "cn-northwest-1a",
+      }),
+    );
+    const run = (type: _InstanceType): Promise<unknown> =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: "ami-12c6146b",
+          InstanceType: type,
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: subnet.Subnet!.SubnetId!,
+        }),
+      );
+    await run("c5.xlarge");
+    await run("c5.xlarge");
+    await run("p3.2xlarge"); // not a standard family: its own quota
+    world.gaps.answers.quotas["ec2/L-1216C47A"] = 10;
+    const line = (await preflight(world, "ningxia")).line("On-Demand Standard vCPUs");
+    assert.equal(line.status, "fail");
+    assert.equal(
+      line.detail,
+      "8 used + 4 (4 vCPUs: 1 × c5.large and the t3.medium bastion) of 10 (Service Quotas)",
+    );
+    assert.match(line.fix!, /--service-code ec2 --quota-code L-1216C47A --desired-value 12/);
   });
 
   it("✗ when an AZ does not exist in the account (beijing: moto has only cn-north-1a and b)", async () => {

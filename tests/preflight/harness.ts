@@ -20,6 +20,7 @@ import { FakeAwsGaps, startFakeAwsGaps } from "./fake-aws-gaps";
 import { FakeRegistry, startFakeRegistry } from "./fake-registry";
 
 export const NINGXIA_ZONES = ["cn-northwest-1a", "cn-northwest-1b", "cn-northwest-1c"];
+export const ON_DEMAND_VCPUS = "ec2/L-1216C47A";
 export const AMI_PARAMETER_135 =
   "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id";
 /** The default Multus image's repository and tag (Pulumi.yaml defaults), and the sample mirror's. */
@@ -105,6 +106,8 @@ export async function startWorld(): Promise<RunningWorld> {
         { clusterVersion: "1.35", versionStatus: "STANDARD_SUPPORT" },
       );
       answers.parameters[AMI_PARAMETER_135] = "ami-0123456789abcdef0";
+      // moto has no EC2 quotas in Service Quotas (and no default for this one).
+      answers.quotas[ON_DEMAND_VCPUS] = 32;
       registry.images.clear();
       registry.images.add(MULTUS_IMAGE).add(SAMPLE_IMAGE);
       registry.expectedAuthorization = MOTO_ECR_AUTHORIZATION;

@@ -7,6 +7,7 @@
 import {
   DescribeAccountAttributesCommand,
   DescribeAddressesCommand,
+  DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeVpcsCommand,
@@ -14,7 +15,7 @@ import {
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from "@aws-sdk/client-service-quotas";
 import type { PreflightContext } from "../context";
 import { StackNeeds, stackNeeds } from "../stack-needs";
-import { awsCallFailed, Check, CheckResult, errorText, fail, pass } from "../types";
+import { awsCallFailed, Check, CheckResult, errorText, fail, pass, skip } from "../types";
 
 interface QuotaSpec {
   readonly name: string;
@@ -23,7 +24,8 @@ interface QuotaSpec {
   /** EC2 account attribute holding the same limit, when there is one. */
   readonly accountAttribute?: string;
   usage(context: PreflightContext): Promise<number>;
-  need(needs: StackNeeds): number;
+  /** undefined: the need could not be computed (the line says why). */
+  need(needs: StackNeeds): number | undefined;
   /** What the stack creates, for the detail. */
   explain(needs: StackNeeds, context: PreflightContext): string;
 }
@@ -74,6 +76,34 @@ async function countPages(
     token = page.next;
   } while (token);
   return total;
+}
+
+/** The families the "Standard" On-Demand vCPU quota covers: A, C, D, H, I, M, R, T and Z. */
+const STANDARD_FAMILY = /^[acdhimrtz]/;
+
+/** vCPUs of the running and pending On-Demand instances of standard families. */
+async function standardVcpusInUse(context: PreflightContext): Promise<number> {
+  const types: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await context.aws.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [{ Name: "instance-state-name", Values: ["pending", "running"] }],
+        MaxResults: 1000,
+        NextToken,
+      }),
+    );
+    for (const reservation of page.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) {
+        const type = instance.InstanceType ?? "";
+        if (instance.InstanceLifecycle !== "spot" && STANDARD_FAMILY.test(type)) types.push(type);
+      }
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  if (types.length === 0) return 0;
+  const vcpus = await context.vcpusOf(types);
+  return types.reduce((sum, type) => sum + (vcpus.get(type) ?? 0), 0);
 }
 
 const QUOTAS: readonly QuotaSpec[] = [
@@ -133,6 +163,20 @@ const QUOTAS: readonly QuotaSpec[] = [
       `up to ${needs.networkInterfaces} ENIs: ${context.settings.nodeGroup.maxSize} node(s) × ${needs.enisPerNode}, ` +
       `${needs.natGateways} NAT gateway(s), the EKS control plane's${context.settings.bastion.enabled ? ", the bastion" : ""}`,
   },
+  {
+    name: "On-Demand Standard vCPUs",
+    serviceCode: "ec2",
+    quotaCode: "L-1216C47A",
+    usage: standardVcpusInUse,
+    need: (needs) => needs.onDemandVcpus,
+    explain: (needs, context) => {
+      const { nodeGroup, bastion } = context.settings;
+      return (
+        `${needs.onDemandVcpus} vCPUs: ${nodeGroup.maxSize} × ${nodeGroup.instanceType}` +
+        (bastion.enabled ? ` and the ${bastion.instanceType} bastion` : "")
+      );
+    },
+  },
 ];
 
 async function checkQuota(context: PreflightContext, spec: QuotaSpec): Promise<CheckResult> {
@@ -142,7 +186,17 @@ async function checkQuota(context: PreflightContext, spec: QuotaSpec): Promise<C
   } catch {
     // the instance type line reports it; count one ENI per Multus network plus the primary
   }
-  const needs = stackNeeds(context.settings, enisPerNode);
+  const { nodeGroup, bastion } = context.settings;
+  let vcpus: Map<string, number> | undefined;
+  try {
+    vcpus = await context.vcpusOf([
+      nodeGroup.instanceType,
+      ...(bastion.enabled ? [bastion.instanceType] : []),
+    ]);
+  } catch {
+    // an unknown type: the instance type line reports it
+  }
+  const needs = stackNeeds(context.settings, enisPerNode, vcpus);
   let quota: QuotaValue;
   let used: number;
   try {
@@ -155,6 +209,9 @@ async function checkQuota(context: PreflightContext, spec: QuotaSpec): Promise<C
     );
   }
   const wanted = spec.need(needs);
+  if (wanted === undefined) {
+    return skip(`not checked: the instance types' vCPUs are unknown to EC2 (see instance type)`);
+  }
   const detail = `${used} used + ${wanted} (${spec.explain(needs, context)}) of ${quota.value} (${quota.source})`;
   if (used + wanted > quota.value) {
     return fail(
