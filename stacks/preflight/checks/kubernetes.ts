@@ -30,7 +30,9 @@ export const kubernetesChecks: readonly Check[] = [
       try {
         let nextToken: string | undefined;
         do {
-          const page = await context.aws.eks.send(new DescribeClusterVersionsCommand({ nextToken }));
+          const page = await context.aws.eks.send(
+            new DescribeClusterVersionsCommand({ includeAll: true, nextToken }),
+          );
           versions.push(...(page.clusterVersions ?? []));
           nextToken = page.nextToken;
         } while (nextToken);
