@@ -251,6 +251,29 @@ describe("preflight checks", function () {
     );
   });
 
+  it("✗ when the registry answers with an error of its own", async () => {
+    world.registry.outageStatus = 503;
+    const line = (await preflight(world, "ningxia")).line("Multus image");
+    assert.equal(line.status, "fail");
+    assert.match(line.detail, /: the registry answered HTTP 503 \(UNAVAILABLE: service unavailable\)$/);
+  });
+
+  it("✗ when no quota value can be read (Service Quotas denied, no account attribute)", async () => {
+    const denied = { status: 400, code: "AccessDeniedException", message: "not authorized" };
+    world.gaps.answers.errors["servicequotas:GetServiceQuota"] = denied;
+    world.gaps.answers.errors["servicequotas:GetAWSDefaultServiceQuota"] = denied;
+    const run = await preflight(world, "ningxia");
+    const line = run.line("VPCs per Region");
+    assert.equal(line.status, "fail");
+    assert.match(
+      line.detail,
+      /^VPCs per Region \(vpc\/L-F678F1CE\) failed: .*AccessDeniedException: not authorized/,
+    );
+    assert.match(line.fix!, /grant servicequotas:GetServiceQuota/);
+    // The Elastic IP limit still comes from the EC2 account attribute.
+    assert.equal(run.line("EC2-VPC Elastic IPs").status, "pass");
+  });
+
   it("✗ when the VPCs per Region quota is used up (moto's VPC quota, moto's VPCs)", async () => {
     const ec2 = new EC2Client(motoClientConfig(world.moto.endpoint));
     for (let index = 0; index < 4; index++)
@@ -332,6 +355,36 @@ describe("preflight checks", function () {
       line.detail,
       "cn-north-1d does not exist in this account (available in cn-north-1: cn-north-1a, cn-north-1b)",
     );
+  });
+
+  it("✗ when an AZ of the stack is not available", async () => {
+    world.gaps.answers.zoneStates = {
+      "cn-northwest-1a": "available",
+      "cn-northwest-1b": "impaired",
+      "cn-northwest-1c": "available",
+    };
+    const line = (await preflight(world, "ningxia")).line("availability zones");
+    assert.equal(line.status, "fail");
+    assert.equal(
+      line.detail,
+      "cn-northwest-1b is impaired (available in cn-northwest-1: cn-northwest-1a, cn-northwest-1c)",
+    );
+    assert.match(
+      line.fix!,
+      /set availabilityZones \(and nodeAvailabilityZones\) to available AZs of cn-northwest-1/,
+    );
+  });
+
+  it("✗ when STS fails for another reason than credentials", async () => {
+    world.gaps.answers.errors["sts:GetCallerIdentity"] = {
+      status: 400,
+      code: "RegionDisabledException",
+      message: "STS is not activated",
+    };
+    const line = (await preflight(world, "ningxia")).line("AWS credentials");
+    assert.equal(line.status, "fail");
+    assert.match(line.detail, /^STS GetCallerIdentity in cn-northwest-1 failed: /);
+    assert.match(line.fix!, /reaches the STS endpoint of cn-northwest-1/);
   });
 
   it("✗ when the credentials are of another partition", async () => {

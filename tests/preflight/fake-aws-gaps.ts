@@ -27,6 +27,8 @@ export interface GapAnswers {
   quotas: Record<string, number>;
   /** "<signing service>:<Action>" → an error answer instead of the call (e.g. "ecr:GetAuthorizationToken"). */
   errors: Record<string, { status: number; code: string; message: string }>;
+  /** Zone name → state: when set, DescribeAvailabilityZones answers these zones (moto's are all available). */
+  zoneStates?: Record<string, string>;
   /** Answer STS GetCallerIdentity with this ARN instead of moto's. */
   callerArn?: string;
 }
@@ -127,6 +129,13 @@ export async function startFakeAwsGaps(motoEndpoint: string): Promise<FakeAwsGap
       if (error) {
         answered.push(key);
         if (service === "ec2") ec2Error(response, error.status, error.code, error.message);
+        else if (service === "sts")
+          send(
+            response,
+            error.status,
+            `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
+            "text/xml",
+          );
         else if (service === "eks")
           send(response, error.status, JSON.stringify({ message: error.message }), "application/json");
         else jsonError(response, error.status, error.code, error.message);
@@ -152,6 +161,21 @@ export async function startFakeAwsGaps(motoEndpoint: string): Promise<FakeAwsGap
           response,
           200,
           `<?xml version="1.0" encoding="UTF-8"?><DescribeInstanceTypeOfferingsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><instanceTypeOfferingSet>${items.join("")}</instanceTypeOfferingSet></DescribeInstanceTypeOfferingsResponse>`,
+          "text/xml",
+        );
+        return;
+      }
+      if (service === "ec2" && action === "DescribeAvailabilityZones" && answers.zoneStates) {
+        answered.push(key);
+        const region = signingRegion(message);
+        const items = Object.entries(answers.zoneStates).map(
+          ([zone, state]) =>
+            `<item><zoneName>${zone}</zoneName><zoneState>${state}</zoneState><regionName>${region}</regionName><zoneType>availability-zone</zoneType></item>`,
+        );
+        send(
+          response,
+          200,
+          `<?xml version="1.0" encoding="UTF-8"?><DescribeAvailabilityZonesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><availabilityZoneInfo>${items.join("")}</availabilityZoneInfo></DescribeAvailabilityZonesResponse>`,
           "text/xml",
         );
         return;

@@ -15,6 +15,8 @@ export interface FakeRegistry {
   readonly images: Set<string>;
   /** The Authorization header value it accepts; undefined: anonymous pulls. */
   expectedAuthorization?: string;
+  /** Answer every request with this status (a registry outage), when set. */
+  outageStatus?: number;
   readonly requests: { method: string; path: string; headers: IncomingHttpHeaders }[];
   stop(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const registry = {
     images: new Set<string>(),
     expectedAuthorization: undefined as string | undefined,
+    outageStatus: undefined as number | undefined,
     requests: [] as FakeRegistry["requests"],
   };
   const server = createServer((request, response) => {
@@ -40,6 +43,10 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       response.writeHead(status, { "content-type": "application/json", ...headers });
       response.end(body);
     };
+    if (registry.outageStatus) {
+      reply(registry.outageStatus, errorBody("UNAVAILABLE", "service unavailable"));
+      return;
+    }
     if (registry.expectedAuthorization && request.headers.authorization !== registry.expectedAuthorization) {
       reply(401, errorBody("UNAUTHORIZED", "authentication required"), {
         "www-authenticate": 'Basic realm="fake"',

@@ -111,6 +111,7 @@ export async function startWorld(): Promise<RunningWorld> {
       registry.images.clear();
       registry.images.add(MULTUS_IMAGE).add(SAMPLE_IMAGE);
       registry.expectedAuthorization = MOTO_ECR_AUTHORIZATION;
+      registry.outageStatus = undefined;
       registry.requests.length = 0;
       world.installPlugins();
       world.installAwsCli("aws-cli/2.17.0 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12");
