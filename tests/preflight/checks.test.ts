@@ -310,7 +310,10 @@ describe("preflight checks", function () {
     );
     assert.equal(line.status, "fail");
     // 10 nodes × 3 ENIs (c5.large's limit) + 2 NAT gateways + 4 EKS + 1 bastion.
-    assert.match(line.detail, /^0 used \+ 37 \(up to 37 ENIs: 10 node\(s\) × 3/);
+    assert.equal(
+      line.detail,
+      "0 used + 37 (up to 37 ENIs: 10 node(s) × 3, 2 NAT gateway(s), 4 for the EKS control plane, 1 for the bastion) of 30 (Service Quotas)",
+    );
   });
 
   it("✗ when running On-Demand standard instances leave too few vCPUs (other families aside)", async () => {

@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from "@aws-sdk/client-service-quotas";
 import type { PreflightContext } from "../context";
-import { StackNeeds, stackNeeds } from "../stack-needs";
+import { EKS_CONTROL_PLANE_ENIS, StackNeeds, stackNeeds } from "../stack-needs";
 import { awsCallFailed, Check, CheckResult, errorText, fail, pass, skip } from "../types";
 
 interface QuotaSpec {
@@ -161,7 +161,8 @@ const QUOTAS: readonly QuotaSpec[] = [
     need: (needs) => needs.networkInterfaces,
     explain: (needs, context) =>
       `up to ${needs.networkInterfaces} ENIs: ${context.settings.nodeGroup.maxSize} node(s) × ${needs.enisPerNode}, ` +
-      `${needs.natGateways} NAT gateway(s), the EKS control plane's${context.settings.bastion.enabled ? ", the bastion" : ""}`,
+      `${needs.natGateways} NAT gateway(s), ${EKS_CONTROL_PLANE_ENIS} for the EKS control plane` +
+      (context.settings.bastion.enabled ? ", 1 for the bastion" : ""),
   },
   {
     name: "On-Demand Standard vCPUs",
