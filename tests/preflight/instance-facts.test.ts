@@ -3,7 +3,9 @@
 // DescribeInstanceTypes (AWS's published figures), never from the program's table.
 import assert from "node:assert/strict";
 import { DescribeInstanceTypesCommand, EC2Client, type _InstanceType } from "@aws-sdk/client-ec2";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../stacks/config/problems";
+import { readStackFile } from "../../stacks/offline/stack-file";
 import { motoClientConfig, useMoto } from "../support/moto";
 import { resourcesOfType, runStack } from "../support/offline";
 
@@ -111,5 +113,36 @@ describe("instance-type facts at pulumi preview/up", function () {
         return true;
       },
     );
+  });
+
+  it("the entry point (stacks/index.ts) reads EC2's facts before declaring anything and reports misfits as the settings' problems", async () => {
+    const config = Object.fromEntries(
+      Object.entries({ ...readStackFile("ningxia").config, "multus-eks:nodeInstanceType": "m4.large" }).map(
+        ([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)],
+      ),
+    );
+    const declared: string[] = [];
+    pulumi.runtime.setAllConfig(config);
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          declared.push(args.type);
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => providerCalls(args.token, args.inputs) ?? args.inputs,
+      },
+      "multus-eks",
+      "ningxia",
+      true,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../../stacks/index") as () => Promise<Record<string, unknown>>;
+    await assert.rejects(program(), (error: Error) => {
+      assert.ok(pulumi.RunError.isInstance(error), `not a RunError: ${error}`);
+      assert.match(error.message, /multus-eks:nodeInstanceType: m4\.large attaches at most 2 ENIs/);
+      return true;
+    });
+    assert.deepEqual(calls.sort(), [GET_INSTANCE_TYPE, GET_OFFERINGS]);
+    assert.deepEqual(declared, []);
   });
 });
