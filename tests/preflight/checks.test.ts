@@ -442,6 +442,23 @@ describe("preflight checks", function () {
     );
   });
 
+  it("asks `pulumi plugin ls` when the CLI is on PATH and no directory is given", async () => {
+    // The CLI's listing (versions as it prints them); the eks children's kubernetes 4.19.0 is absent.
+    world.installPulumiCli([
+      { name: "aws", kind: "resource", version: "7.48.0" },
+      { name: "eks", kind: "resource", version: "4.3.0" },
+      { name: "kubernetes", kind: "resource", version: "4.34.2" },
+      { name: "aws", kind: "resource", version: "7.25.0" },
+      { name: "nodejs", kind: "language", version: "3.248.0" },
+    ]);
+    const line = (await preflight(world, "ningxia", {}, { pluginDirectory: null })).line("Pulumi plugins");
+    assert.equal(line.status, "fail");
+    assert.equal(
+      line.detail,
+      "missing from `pulumi plugin ls`: kubernetes 4.19.0 (the eks 4.3.0 provider's children)",
+    );
+  });
+
   it("✗ when the aws CLI is missing or too old for @pulumi/eks", async () => {
     world.removeAwsCli();
     const missing = (await preflight(world, "ningxia")).line("AWS CLI");

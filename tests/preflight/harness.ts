@@ -37,6 +37,8 @@ export interface World {
   readonly pluginDirectory: string;
   readonly binDirectory: string;
   readonly environment: Record<string, string>;
+  /** Writes a `pulumi` whose `plugin ls --json` prints `plugins`. */
+  installPulumiCli(plugins: readonly { name: string; kind: string; version: string }[]): void;
   /** Writes an `aws` that prints `versionLine` for --version. */
   installAwsCli(versionLine: string): void;
   removeAwsCli(): void;
@@ -86,6 +88,12 @@ export async function startWorld(): Promise<RunningWorld> {
     removeAwsCli() {
       rmSync(join(binDirectory, "aws"), { force: true });
     },
+    installPulumiCli(plugins) {
+      mkdirSync(binDirectory, { recursive: true });
+      const script = `#!/bin/sh\n[ "$*" = "plugin ls --json" ] || exit 2\ncat <<'JSON'\n${JSON.stringify(plugins)}\nJSON\n`;
+      writeFileSync(join(binDirectory, "pulumi"), script);
+      chmodSync(join(binDirectory, "pulumi"), 0o755);
+    },
     installPlugins() {
       rmSync(pluginDirectory, { recursive: true, force: true });
       for (const plugin of requiredPlugins()) {
@@ -115,6 +123,7 @@ export async function startWorld(): Promise<RunningWorld> {
       registry.requests.length = 0;
       world.installPlugins();
       world.installAwsCli("aws-cli/2.17.0 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12");
+      rmSync(join(binDirectory, "pulumi"), { force: true });
     },
     async stop() {
       await registry.stop();
@@ -172,6 +181,7 @@ export function useWorld(): World {
       return get().environment;
     },
     installAwsCli: (line) => get().installAwsCli(line),
+    installPulumiCli: (plugins) => get().installPulumiCli(plugins),
     removeAwsCli: () => get().removeAwsCli(),
     installPlugins: () => get().installPlugins(),
   };
@@ -195,11 +205,13 @@ export async function preflight(
   world: World,
   stack: string,
   overrides: ConfigValues = {},
-  options: { registryBaseUrl?: string } = {},
+  options: { registryBaseUrl?: string; pluginDirectory?: string | null } = {},
 ): Promise<Preflight> {
   const settings = settingsOf(stack, overrides);
   const context = new PreflightContext(settings, createClients(settings.region.name), {
-    pluginDirectory: world.pluginDirectory,
+    ...(options.pluginDirectory === null
+      ? {}
+      : { pluginDirectory: options.pluginDirectory ?? world.pluginDirectory }),
     registryBaseUrl: options.registryBaseUrl ?? world.registry.baseUrl,
     timeoutMs: 5_000,
   });

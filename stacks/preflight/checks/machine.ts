@@ -81,6 +81,30 @@ export function awsCliVersionProblem(output: string): string | undefined {
   return undefined;
 }
 
+/**
+ * "name version" of the resource plugins `pulumi plugin ls --json` lists; undefined when there is
+ * no Pulumi CLI on PATH (or it cannot answer), and the cache directory decides instead.
+ */
+function pluginsListedByCli(timeoutMs: number): Promise<Set<string> | undefined> {
+  return new Promise((resolve) => {
+    execFile("pulumi", ["plugin", "ls", "--json"], { timeout: timeoutMs }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      try {
+        const listed = JSON.parse(stdout) as { name?: string; kind?: string; version?: string }[];
+        resolve(
+          new Set(
+            listed
+              .filter((plugin) => plugin.kind === "resource")
+              .map((plugin) => `${plugin.name} ${(plugin.version ?? "").replace(/^v/, "")}`),
+          ),
+        );
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
 function runAwsVersion(timeoutMs: number): Promise<{ output: string; missing: boolean }> {
   return new Promise((resolve) => {
     execFile("aws", ["--version"], { timeout: timeoutMs }, (error, stdout, stderr) => {
@@ -94,19 +118,24 @@ export const machineChecks: readonly Check[] = [
     family: "machine",
     name: "Pulumi plugins",
     async run(context) {
+      // An explicit directory is what the caller wants read; otherwise the CLI's own list, if any.
+      const listed = context.options.pluginDirectory
+        ? undefined
+        : await pluginsListedByCli(context.timeoutMs);
       const directory = context.options.pluginDirectory ?? pluginDirectory();
+      const where = listed ? "`pulumi plugin ls`" : directory;
       const plugins = requiredPlugins();
-      const missing = plugins.filter((plugin) => !pluginInstalled(directory, plugin));
+      const missing = plugins.filter((plugin) =>
+        listed ? !listed.has(`${plugin.name} ${plugin.version}`) : !pluginInstalled(directory, plugin),
+      );
       if (missing.length > 0) {
         return fail(
-          `missing from ${directory}: ${missing.map((plugin) => `${plugin.name} ${plugin.version} (${plugin.neededBy})`).join(", ")}`,
+          `missing from ${where}: ${missing.map((plugin) => `${plugin.name} ${plugin.version} (${plugin.neededBy})`).join(", ")}`,
           `install them before \`pulumi up\`: ${missing.map((plugin) => `pulumi plugin install resource ${plugin.name} ${plugin.version}`).join("; ")} ` +
             "(add --file <tarball> for an offline copy, or set PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES to a mirror; README, Deploying for real)",
         );
       }
-      return pass(
-        `${plugins.map((plugin) => `${plugin.name} ${plugin.version}`).join(", ")} in ${directory}`,
-      );
+      return pass(`${plugins.map((plugin) => `${plugin.name} ${plugin.version}`).join(", ")} in ${where}`);
     },
   },
   {
