@@ -138,6 +138,7 @@ export function eniLambdaConfig(plan: EniLambdaConfigPlan): LambdaConfigInput {
       ),
       securityGroupIds: [plan.securityGroupId],
       prefixDelegation: network.ipam === "eni-prefix",
+      ipam: network.ipam,
     })),
     tags: { ...plan.tags },
     ...(plan.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: plan.sweepGraceMinutes }),

@@ -99,7 +99,9 @@ export function judgeComplete(
       problems.push(`${id(eni)} at device index ${eni.Attachment?.DeviceIndex}, not ${network.deviceIndex}`);
     if (eni.SubnetId !== network.subnetIdsByAz[az])
       problems.push(`${id(eni)} in ${eni.SubnetId}, not the ${az} subnet of ${network.name}`);
-    if (eni.SourceDestCheck !== false) problems.push(`${id(eni)} still checks source/destination`);
+    // Only host-local pods use addresses that are not the ENI's (see EniSlot.disableSourceDestCheck).
+    if (network.ipam === "host-local" && eni.SourceDestCheck !== false)
+      problems.push(`${id(eni)} still checks source/destination`);
     if (!context.fidelity.deletesOnTermination(id(eni), eni.Attachment?.AttachmentId))
       problems.push(`${id(eni)}: DeleteOnTermination=true never reached EC2`);
   }

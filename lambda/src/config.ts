@@ -26,6 +26,13 @@ export const MAX_EXTRA_TAGS = 45;
 /** EC2's adjustable ceiling for security groups per network interface. */
 export const MAX_SECURITY_GROUPS_PER_ENI = 16;
 
+/**
+ * How pods on the network get their addresses (the settings' IPAM mode names). It decides whether
+ * the Lambda turns off EC2's source/destination check: see disableSourceDestCheck in launch.ts.
+ */
+export const LAMBDA_IPAM_MODES = ["host-local", "eni-prefix", "vpc-ip"] as const;
+export type LambdaIpamMode = (typeof LAMBDA_IPAM_MODES)[number];
+
 export interface MultusNetworkConfig {
   /** Name of the Multus network (written to the multus-eks/network tag). */
   name: string;
@@ -36,6 +43,8 @@ export interface MultusNetworkConfig {
   securityGroupIds: string[];
   /** Ask EC2 for one /28 IPv4 prefix on the ENI (for pods that take addresses from it). */
   prefixDelegation: boolean;
+  /** The network's IPAM mode; eni-prefix exactly when prefixDelegation is set. */
+  ipam: LambdaIpamMode;
 }
 
 export interface LambdaConfig {
@@ -47,8 +56,11 @@ export interface LambdaConfig {
 }
 
 /** Input accepted by encodeLambdaConfig: the optional fields may be left out. */
-export type LambdaConfigInput = Omit<LambdaConfig, "tags" | "sweepGraceMinutes"> &
-  Partial<Pick<LambdaConfig, "tags" | "sweepGraceMinutes">>;
+export type LambdaConfigInput = Omit<LambdaConfig, "tags" | "sweepGraceMinutes" | "networks"> &
+  Partial<Pick<LambdaConfig, "tags" | "sweepGraceMinutes">> & {
+    /** `ipam` may be left out: it then follows prefixDelegation (eni-prefix or host-local). */
+    networks: (Omit<MultusNetworkConfig, "ipam"> & Partial<Pick<MultusNetworkConfig, "ipam">>)[];
+  };
 
 export class LambdaConfigError extends Error {
   constructor(field: string, problem: string) {
@@ -147,7 +159,26 @@ function parseNetwork(value: Json, field: string): MultusNetworkConfig {
     subnetIdsByAz,
     securityGroupIds: [...(groups as string[])],
     prefixDelegation: value.prefixDelegation,
+    ipam: parseIpam(value.ipam, value.prefixDelegation, field),
   };
+}
+
+function parseIpam(value: Json, prefixDelegation: boolean, field: string): LambdaIpamMode {
+  if (value === undefined) return prefixDelegation ? "eni-prefix" : "host-local";
+  if (typeof value !== "string" || !(LAMBDA_IPAM_MODES as readonly string[]).includes(value)) {
+    throw new LambdaConfigError(
+      `${field}.ipam`,
+      `must be one of ${LAMBDA_IPAM_MODES.join(", ")} (got ${describe(value)})`,
+    );
+  }
+  const ipam = value as LambdaIpamMode;
+  if ((ipam === "eni-prefix") !== prefixDelegation) {
+    throw new LambdaConfigError(
+      `${field}.prefixDelegation`,
+      `must be ${ipam === "eni-prefix"} for ipam ${ipam}: only eni-prefix takes an IPv4 prefix on the ENI`,
+    );
+  }
+  return ipam;
 }
 
 function parseTags(value: Json): Record<string, string> {

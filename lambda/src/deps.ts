@@ -18,4 +18,9 @@ export interface LambdaDeps {
   now: () => Date;
   /** Bounds every AWS call of an invocation; the clients must be guarded with it (guardWithDeadline). */
   deadline?: InvocationDeadline;
+  /**
+   * Pause before the first attachment check (default ATTACH_FIRST_CHECK_MS). Tests straight
+   * against moto, where an attach is `attached` at once, set 0.
+   */
+  attachFirstCheckMs?: number;
 }

@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CLUSTER_TAG_KEY, INSTANCE_TAG_KEY } from "../../components/model/tags";
 import { UnrecoverableLaunchError, type EniSlot } from "./eni-plan";
+import { ATTACH_CHECK_INTERVAL_MS, ATTACH_FIRST_CHECK_MS } from "./retry-settings";
 import { waitFor } from "./waiting";
 
 export function errorName(error: unknown): string {
@@ -27,12 +28,23 @@ export function errorName(error: unknown): string {
 
 const isEniNotFound = (error: unknown): boolean => errorName(error) === "InvalidNetworkInterfaceID.NotFound";
 
+/** An ENI as DescribeInstances reports it on the instance (no tags). */
+export interface InstanceEni {
+  networkInterfaceId?: string;
+  deviceIndex?: number;
+  networkCardIndex?: number;
+  attachmentId?: string;
+  attachmentStatus?: string;
+  deleteOnTermination?: boolean;
+  sourceDestCheck?: boolean;
+}
+
 export interface InstanceFacts {
   instanceId: string;
   state: string;
   availabilityZone?: string;
   launchTime?: Date;
-  enis: { networkInterfaceId?: string; deviceIndex?: number; networkCardIndex?: number }[];
+  enis: InstanceEni[];
 }
 
 /** Instances by ID; unknown IDs are simply absent (a filter, unlike InstanceIds, does not fail on them). */
@@ -58,6 +70,10 @@ export async function describeInstances(
           networkInterfaceId: eni.NetworkInterfaceId,
           deviceIndex: eni.Attachment?.DeviceIndex,
           networkCardIndex: eni.Attachment?.NetworkCardIndex,
+          attachmentId: eni.Attachment?.AttachmentId,
+          attachmentStatus: eni.Attachment?.Status,
+          deleteOnTermination: eni.Attachment?.DeleteOnTermination,
+          sourceDestCheck: eni.SourceDestCheck,
         })),
       });
     }
@@ -133,22 +149,39 @@ export function waitUntilAvailable(ec2: EC2Client, eniId: string): Promise<Netwo
   );
 }
 
-export function waitUntilAttached(
+/**
+ * Waits until every ENI in `pending` is attached to the instance, with ONE filtered Describe per
+ * check for all of them (not one per ENI): the slots of a launch attach at about the same time.
+ * The first check comes ATTACH_FIRST_CHECK_MS after the last attach was accepted, since EC2 takes
+ * seconds to go from `attaching` to `attached` and an earlier check would only cost a call.
+ */
+export async function waitUntilAllAttached(
   ec2: EC2Client,
-  eniId: string,
   instanceId: string,
-): Promise<NetworkInterface> {
-  return waitFor(
-    `${eniId} to be attached to ${instanceId}`,
+  pending: ReadonlyMap<string, number>,
+  firstCheckMs: number = ATTACH_FIRST_CHECK_MS,
+): Promise<void> {
+  if (pending.size === 0) return;
+  const lastAttachAt = Math.max(...pending.values());
+  const firstWait = Math.max(0, lastAttachAt + firstCheckMs - Date.now());
+  const waiting = new Set(pending.keys());
+  await waitFor(
+    `${[...waiting].join(", ")} to be attached to ${instanceId}`,
     async () => {
-      const eni = await describeEni(ec2, eniId);
-      const attachment = eni?.Attachment;
-      if (eni && attachment?.InstanceId === instanceId && attachment.Status === "attached") {
-        return { done: true, value: eni };
+      const enis = await listEnis(ec2, [{ Name: "attachment.instance-id", Values: [instanceId] }]);
+      for (const eni of enis) {
+        const id = eni.NetworkInterfaceId ?? "";
+        if (waiting.has(id) && eni.Attachment?.Status === "attached") waiting.delete(id);
       }
-      return { done: false, seen: `attachment ${attachment?.Status} to ${attachment?.InstanceId}` };
+      if (waiting.size === 0) return { done: true, value: undefined };
+      const seen = [...waiting].map((id) => {
+        const eni = enis.find((candidate) => candidate.NetworkInterfaceId === id);
+        return `${id} ${eni?.Attachment?.Status ?? "not yet listed"}`;
+      });
+      return { done: false, seen: seen.join(", ") };
     },
-    isEniNotFound,
+    () => false,
+    { firstDelayMs: firstWait, delayMs: ATTACH_CHECK_INTERVAL_MS },
   );
 }
 
@@ -170,7 +203,7 @@ export async function attachEni(
   return response.AttachmentId;
 }
 
-/** Multus traffic carries pod addresses the VPC does not know: EC2 must not drop it. */
+/** host-local pods use addresses the VPC does not know: EC2 must not drop their traffic. */
 export async function disableSourceDestCheck(ec2: EC2Client, eniId: string): Promise<void> {
   await ec2.send(
     new ModifyNetworkInterfaceAttributeCommand({

@@ -22,6 +22,13 @@ export interface EniSlot {
   subnetId: string;
   securityGroupIds: string[];
   prefixDelegation: boolean;
+  /**
+   * Turn EC2's source/destination check off: only host-local needs it. There the pod addresses are
+   * not the ENI's, so EC2 would drop the pods' traffic. In eni-prefix and vpc-ip they belong to the
+   * ENI (its prefix or its secondary addresses), so the check lets them through and the call is
+   * skipped (one ModifyNetworkInterfaceAttribute less per ENI, from a 100 + 5/s bucket).
+   */
+  disableSourceDestCheck: boolean;
   tags: Tag[];
   clientToken: string;
 }
@@ -41,7 +48,11 @@ export function clientTokenFor(lifecycleActionToken: string, deviceIndex: number
   return createHash("sha256").update(`${lifecycleActionToken}/${deviceIndex}`).digest("hex");
 }
 
-export function eniTags(config: LambdaConfig, network: MultusNetworkConfig, instanceId: string): Tag[] {
+export function eniTags(
+  config: Pick<LambdaConfig, "clusterName" | "tags">,
+  network: Pick<MultusNetworkConfig, "name" | "deviceIndex">,
+  instanceId: string,
+): Tag[] {
   const own: Record<string, string> = {
     [NO_MANAGE_TAG_KEY]: NO_MANAGE_TAG_VALUE,
     [CLUSTER_TAG_KEY]: config.clusterName,
@@ -73,6 +84,7 @@ export function planSlots(
     subnetId: network.subnetIdsByAz[availabilityZone],
     securityGroupIds: network.securityGroupIds,
     prefixDelegation: network.prefixDelegation,
+    disableSourceDestCheck: network.ipam === "host-local",
     tags: eniTags(config, network, instanceId),
     clientToken: clientTokenFor(lifecycleActionToken, network.deviceIndex),
   }));
@@ -89,40 +101,29 @@ export function isAttachedTo(eni: NetworkInterface, instanceId: string, deviceIn
   return deviceIndex === undefined || attachment.DeviceIndex === deviceIndex;
 }
 
-/**
- * Among the ENIs already tagged for a slot (normally none or one; more only if two deliveries of the
- * same event raced), prefer the one attached to the instance, then an available one. The rest are
- * surplus: the caller deletes those that are available.
- */
-export function chooseExisting(
-  tagged: NetworkInterface[],
+/** This Lambda's ENI for the slot: tagged with the cluster, the instance and the device index. */
+export function isSlotEni(
+  eni: NetworkInterface,
+  clusterName: string,
   instanceId: string,
   deviceIndex: number,
-): { chosen?: NetworkInterface; surplus: NetworkInterface[] } {
-  const rank = (eni: NetworkInterface): number => {
-    if (isAttachedTo(eni, instanceId, deviceIndex)) return 0;
-    if (eni.Status === "available") return 1;
-    return 2;
-  };
-  const sorted = [...tagged].sort(
-    (a, b) => rank(a) - rank(b) || (a.NetworkInterfaceId ?? "").localeCompare(b.NetworkInterfaceId ?? ""),
+): boolean {
+  return (
+    tagValue(eni, CLUSTER_TAG_KEY) === clusterName &&
+    tagValue(eni, INSTANCE_TAG_KEY) === instanceId &&
+    tagValue(eni, DEVICE_INDEX_TAG_KEY) === String(deviceIndex)
   );
-  const [chosen, ...surplus] = sorted;
-  return { chosen, surplus };
 }
 
-/** An ENI we do not own that already holds the slot's device index (EC2 would refuse the attach). */
-export function foreignEniAtIndex(
-  instanceEnis: { networkInterfaceId?: string; deviceIndex?: number; networkCardIndex?: number }[],
-  deviceIndex: number,
-  ownEniIds: Set<string>,
-): string | undefined {
-  const holder = instanceEnis.find(
+/** The ENI at a device index of network card 0 (where the Lambda attaches), if it is not leaving. */
+export function eniAtIndex<
+  T extends { deviceIndex?: number; networkCardIndex?: number; attachmentStatus?: string },
+>(instanceEnis: readonly T[], deviceIndex: number): T | undefined {
+  return instanceEnis.find(
     (eni) =>
       eni.deviceIndex === deviceIndex &&
       (eni.networkCardIndex ?? 0) === 0 &&
-      eni.networkInterfaceId !== undefined &&
-      !ownEniIds.has(eni.networkInterfaceId),
+      eni.attachmentStatus !== "detaching" &&
+      eni.attachmentStatus !== "detached",
   );
-  return holder?.networkInterfaceId;
 }

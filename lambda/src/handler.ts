@@ -3,6 +3,7 @@
  * Scaling lifecycle actions (launch, terminate) and the scheduled sweep.
  */
 
+import { nameRefusals } from "./authorization";
 import { createClients } from "./clients";
 import { LAMBDA_CONFIG_ENV, parseLambdaConfig } from "./config";
 import { guardWithDeadline, InvocationDeadline } from "./deadline";
@@ -21,6 +22,8 @@ export type EniHandler = (event: IncomingEvent, remainingTimeMs?: () => number) 
 
 /** The handler's logic with its dependencies given (tests, benchmarks); `handler` below builds them. */
 export function createHandler(deps: LambdaDeps): EniHandler {
+  nameRefusals(deps.ec2, "ec2");
+  nameRefusals(deps.autoScaling, "autoscaling");
   return async (event, remainingTimeMs) => {
     if (deps.deadline && remainingTimeMs) deps.deadline.begin(remainingTimeMs());
     try {

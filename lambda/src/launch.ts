@@ -3,13 +3,21 @@
  * network's device index, then CONTINUE. On any failure, delete what is not attached and ABANDON
  * (Auto Scaling then replaces the instance).
  *
- * Idempotency across redelivered events: the ENIs are found by their tags first; the ClientToken
- * derived from the lifecycle action token is the second line (it covers a create whose tags are
- * not yet visible to Describe).
+ * The networks' slots run concurrently, each its own chain: create -> attach -> DeleteOnTermination
+ * (-> source/dest check in host-local); then one wait for all attachments. On the happy path that
+ * is 3 calls per ENI (4 in host-local) plus DescribeInstances, one Describe per attachment check
+ * and CompleteLifecycleAction per launch.
+ *
+ * Idempotency across redelivered (or duplicate, concurrent) events, without a Describe on the
+ * happy path: DescribeInstances shows what is already at each device index; an ENI there that
+ * carries this slot's tags is adopted (one Describe by ID, only then). An empty index gets a
+ * create whose ClientToken comes from the lifecycle action token and the index, so a repeated
+ * create returns the first delivery's ENI, and a second attach of it answers
+ * InvalidNetworkInterface.InUse, which is checked and taken as attached.
  */
 
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
-import { DEVICE_INDEX_TAG_KEY } from "../../components/model/tags";
+import { AuthorizationRefusedError } from "./authorization";
 import type { LambdaDeps } from "./deps";
 import {
   attachEni,
@@ -22,33 +30,38 @@ import {
   errorName,
   listInstanceEnis,
   setDeleteOnTermination,
-  waitUntilAttached,
+  waitUntilAllAttached,
   waitUntilAvailable,
   type InstanceFacts,
 } from "./ec2-ops";
 import {
   UnrecoverableLaunchError,
-  chooseExisting,
-  foreignEniAtIndex,
+  eniAtIndex,
   isAttachedTo,
+  isSlotEni,
   planSlots,
-  tagValue,
   type EniSlot,
 } from "./eni-plan";
 import type { LifecycleAction } from "./events";
-import { completeLifecycleAction, type LifecycleResult } from "./lifecycle";
+import { finishLifecycleAction, type LifecycleResult } from "./lifecycle";
 import { since } from "./logging";
+import { logOutcome, outcomeOf, type Outcome } from "./outcome-log";
 
 export interface LaunchOutcome {
   kind: "launch";
   instanceId: string;
+  /** What this delivery sent. */
   result: LifecycleResult;
+  /** What came of it (ALREADY_COMPLETED: the action was no longer open). */
+  outcome: Outcome;
   availabilityZone?: string;
   /** ENI per device index once the launch succeeded. */
   eniIds: string[];
   createdEniIds: string[];
   deletedEniIds: string[];
   error?: string;
+  /** Calls that IAM refused, with the resources they named. */
+  refused?: { action: string; resources: string[] }[];
 }
 
 /** What the slots did so far, for the clean-up after a failure. */
@@ -58,133 +71,119 @@ interface Progress {
   /** Attachment ID by ENI, so the clean-up can set DeleteOnTermination even when Describe fails. */
   attachments: Map<string, string>;
   /**
-   * ENIs this delivery attached. Only these may be detached by the clean-up: an ENI that an earlier
-   * delivery attached may belong to an instance whose CONTINUE was already accepted.
+   * ENIs whose attach THIS delivery saw accepted. Only these may be detached by the clean-up: an
+   * ENI that another delivery attached may belong to an instance whose CONTINUE was accepted.
    */
   attachedHere: Set<string>;
+}
+
+interface SlotDone {
+  eniId: string;
+  /** When its attach was accepted, if it may still be `attaching`. */
+  attachingSince?: number;
 }
 
 function eniId(eni: NetworkInterface): string {
   return eni.NetworkInterfaceId ?? "(no id)";
 }
 
-async function deleteSurplus(
-  deps: LambdaDeps,
-  slot: EniSlot,
-  surplus: NetworkInterface[],
-  instanceId: string,
-): Promise<void> {
-  for (const eni of surplus.filter((candidate) => candidate.Status === "available")) {
-    await deleteEni(deps.ec2, eniId(eni));
-    deps.logger.info("deleted duplicate ENI", { instanceId, network: slot.network, eniIds: [eniId(eni)] });
-  }
-}
-
 /**
  * Attaches, treating InvalidNetworkInterface.InUse as success when the ENI is in fact attached to
- * this instance at this index: EC2 performed an earlier attempt whose reply was lost, and the SDK's
- * retry then found the ENI in use.
+ * this instance at this index: EC2 performed an earlier attempt whose reply was lost, or another
+ * delivery of the same event attached it first. Only an accepted attach counts as `here`.
  */
 async function attachOrConfirm(
   ec2: LambdaDeps["ec2"],
   id: string,
   instanceId: string,
   deviceIndex: number,
-): Promise<string | undefined> {
+): Promise<{ attachmentId: string; here: boolean }> {
   try {
-    return await attachEni(ec2, id, instanceId, deviceIndex);
+    return { attachmentId: await attachEni(ec2, id, instanceId, deviceIndex), here: true };
   } catch (error) {
     if (errorName(error) !== "InvalidNetworkInterface.InUse") throw error;
     const current = await describeEni(ec2, id);
-    if (!current || !isAttachedTo(current, instanceId, deviceIndex)) throw error;
-    return current.Attachment?.AttachmentId;
+    const attachmentId = current?.Attachment?.AttachmentId;
+    if (!current || !isAttachedTo(current, instanceId, deviceIndex) || !attachmentId) throw error;
+    return { attachmentId, here: false };
   }
+}
+
+/** The slot's index is taken: adopt the ENI if it is this slot's own (an earlier delivery's). */
+async function adoptSlot(
+  deps: LambdaDeps,
+  instanceId: string,
+  slot: EniSlot,
+  holderId: string,
+  progress: Progress,
+): Promise<SlotDone> {
+  const eni = await describeEni(deps.ec2, holderId);
+  if (!eni || !isSlotEni(eni, deps.config.clusterName, instanceId, slot.deviceIndex)) {
+    throw new UnrecoverableLaunchError(
+      `device index ${slot.deviceIndex} of ${instanceId} is taken by ${holderId}, which this Lambda did not create; ` +
+        `remove extra interfaces from the launch template or give network ${slot.network} another device index`,
+    );
+  }
+  const attachment = eni.Attachment;
+  progress.attached.add(holderId);
+  if (attachment?.AttachmentId) progress.attachments.set(holderId, attachment.AttachmentId);
+  deps.logger.info("found ENI from an earlier delivery", {
+    instanceId,
+    network: slot.network,
+    eniIds: [holderId],
+    attachment: attachment?.Status,
+  });
+  if (!attachment?.AttachmentId) throw new Error(`${holderId} is attached but EC2 reports no attachment ID`);
+  if (attachment.DeleteOnTermination !== true)
+    await setDeleteOnTermination(deps.ec2, holderId, attachment.AttachmentId);
+  if (slot.disableSourceDestCheck && eni.SourceDestCheck !== false)
+    await disableSourceDestCheck(deps.ec2, holderId);
+  // Attached by an earlier delivery a while ago: if still attaching, check at once.
+  return { eniId: holderId, ...(attachment.Status === "attached" ? {} : { attachingSince: 0 }) };
 }
 
 async function ensureSlot(
   deps: LambdaDeps,
   instance: InstanceFacts,
   slot: EniSlot,
-  tagged: NetworkInterface[],
-  ownEniIds: Set<string>,
   progress: Progress,
-): Promise<string> {
+): Promise<SlotDone> {
   const { ec2, logger } = deps;
   const instanceId = instance.instanceId;
   const started = Date.now();
-  const { chosen, surplus } = chooseExisting(tagged, instanceId, slot.deviceIndex);
-  if (!chosen || !isAttachedTo(chosen, instanceId, slot.deviceIndex)) {
-    const holder = foreignEniAtIndex(instance.enis, slot.deviceIndex, ownEniIds);
-    if (holder) {
-      throw new UnrecoverableLaunchError(
-        `device index ${slot.deviceIndex} of ${instanceId} is taken by ${holder}, which this Lambda did not create; ` +
-          `remove extra interfaces from the launch template or give network ${slot.network} another device index`,
-      );
-    }
-  }
-  await deleteSurplus(deps, slot, surplus, instanceId);
+  const holder = eniAtIndex(instance.enis, slot.deviceIndex);
+  if (holder?.networkInterfaceId)
+    return adoptSlot(deps, instanceId, slot, holder.networkInterfaceId, progress);
 
-  let eni = chosen;
-  if (!eni) {
-    eni = await createEni(ec2, slot);
-    progress.created.add(eniId(eni));
-    logger.info("created ENI", {
-      instanceId,
-      network: slot.network,
-      subnetId: slot.subnetId,
-      eniIds: [eniId(eni)],
-      durationMs: since(started),
-    });
-  } else {
-    logger.info("found ENI from an earlier delivery", {
-      instanceId,
-      network: slot.network,
-      eniIds: [eniId(eni)],
-      status: eni.Status,
-    });
-  }
+  const eni = await createEni(ec2, slot);
+  const id = eniId(eni);
+  progress.created.add(id);
+  logger.info("created ENI", {
+    instanceId,
+    network: slot.network,
+    subnetId: slot.subnetId,
+    eniIds: [id],
+    durationMs: since(started),
+  });
 
-  if (!isAttachedTo(eni, instanceId, slot.deviceIndex)) {
-    if (eni.Attachment?.InstanceId && eni.Attachment.Status !== "detached") {
-      throw new UnrecoverableLaunchError(
-        `${eniId(eni)} (network ${slot.network}) is attached to ${eni.Attachment.InstanceId} at device index ${eni.Attachment.DeviceIndex}, not to ${instanceId} at ${slot.deviceIndex}`,
-      );
-    }
-    if (eni.Status !== "available") eni = await waitUntilAvailable(ec2, eniId(eni));
-    const attachStarted = Date.now();
-    const attachmentId = await attachOrConfirm(ec2, eniId(eni), instanceId, slot.deviceIndex);
-    progress.attached.add(eniId(eni));
-    progress.attachedHere.add(eniId(eni));
-    if (attachmentId) progress.attachments.set(eniId(eni), attachmentId);
-    eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
-    logger.info("attached ENI", {
-      instanceId,
-      network: slot.network,
-      deviceIndex: slot.deviceIndex,
-      eniIds: [eniId(eni)],
-      durationMs: since(attachStarted),
-    });
-  } else {
-    progress.attached.add(eniId(eni));
-    if (eni.Attachment?.AttachmentId) progress.attachments.set(eniId(eni), eni.Attachment.AttachmentId);
-    if (eni.Attachment?.Status !== "attached") eni = await waitUntilAttached(ec2, eniId(eni), instanceId);
-  }
-
-  // DeleteOnTermination first: if throttling then stops this launch, the attached ENI still goes
-  // with the instance that Auto Scaling terminates after ABANDON.
-  const attachmentId = eni.Attachment?.AttachmentId;
-  if (!attachmentId) throw new Error(`${eniId(eni)} is attached but EC2 reports no attachment ID`);
-  if (eni.Attachment?.DeleteOnTermination !== true)
-    await setDeleteOnTermination(ec2, eniId(eni), attachmentId);
-  if (eni.SourceDestCheck !== false) await disableSourceDestCheck(ec2, eniId(eni));
-  logger.info("ENI ready", {
+  const { attachmentId, here } = await attachOrConfirm(ec2, id, instanceId, slot.deviceIndex);
+  const attachingSince = Date.now();
+  progress.attached.add(id);
+  if (here) progress.attachedHere.add(id);
+  progress.attachments.set(id, attachmentId);
+  // DeleteOnTermination at once, with the attach's own attachment ID (EC2 accepts it while the
+  // attachment is `attaching`; the VPC CNI does the same): if the launch then stops, the ENI
+  // still goes with the instance that Auto Scaling terminates after ABANDON.
+  await setDeleteOnTermination(ec2, id, attachmentId);
+  if (slot.disableSourceDestCheck) await disableSourceDestCheck(ec2, id);
+  logger.info("attached ENI", {
     instanceId,
     network: slot.network,
     deviceIndex: slot.deviceIndex,
-    eniIds: [eniId(eni)],
+    eniIds: [id],
     durationMs: since(started),
   });
-  return eniId(eni);
+  return { eniId: id, attachingSince };
 }
 
 /**
@@ -272,6 +271,27 @@ function describeFailures(failures: { slot: EniSlot; reason: unknown }[]): strin
     .join("; ");
 }
 
+class SlotsFailed extends Error {
+  constructor(
+    readonly reasons: unknown[],
+    message: string,
+  ) {
+    super(message);
+    this.name = "SlotsFailed";
+  }
+}
+
+function refusedCalls(error: unknown): LaunchOutcome["refused"] {
+  const reasons = error instanceof SlotsFailed ? error.reasons : [error];
+  const refused = reasons
+    .filter((reason): reason is AuthorizationRefusedError => reason instanceof AuthorizationRefusedError)
+    .map((reason) => ({
+      action: reason.action,
+      resources: reason.resources.map((resource) => `${resource.type} ${resource.id}`),
+    }));
+  return refused.length ? refused : undefined;
+}
+
 export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): Promise<LaunchOutcome> {
   const { ec2, logger, config } = deps;
   const { instanceId } = action;
@@ -288,55 +308,65 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
     const instance = await describeLaunchingInstance(ec2, instanceId);
     availabilityZone = instance.availabilityZone as string;
     const slots = planSlots(config, instanceId, availabilityZone, action.lifecycleActionToken);
-    const existing = await listInstanceEnis(ec2, config.clusterName, instanceId);
-    const ownEniIds = new Set(existing.map(eniId));
     const outcomes = await Promise.allSettled(
-      slots.map((slot) =>
-        ensureSlot(
-          deps,
-          instance,
-          slot,
-          existing.filter((eni) => tagValue(eni, DEVICE_INDEX_TAG_KEY) === String(slot.deviceIndex)),
-          ownEniIds,
-          progress,
-        ),
-      ),
+      slots.map((slot) => ensureSlot(deps, instance, slot, progress)),
     );
     const failures = outcomes.flatMap((outcome, i) =>
-      outcome.status === "rejected" ? [{ slot: slots[i], reason: outcome.reason }] : [],
+      outcome.status === "rejected" ? [{ slot: slots[i], reason: outcome.reason as unknown }] : [],
     );
-    if (failures.length > 0) throw new Error(describeFailures(failures));
-    eniIds = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<string>).value);
+    if (failures.length > 0) {
+      throw new SlotsFailed(
+        failures.map((failure) => failure.reason),
+        describeFailures(failures),
+      );
+    }
+    const done = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<SlotDone>).value);
+    const attaching = new Map(
+      done.flatMap((slot) => (slot.attachingSince === undefined ? [] : [[slot.eniId, slot.attachingSince]])),
+    );
+    await waitUntilAllAttached(ec2, instanceId, attaching, deps.attachFirstCheckMs);
+    eniIds = done.map((slot) => slot.eniId);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const refused = refusedCalls(error);
     logger.error("launch failed; abandoning", {
       instanceId,
       availabilityZone,
       error: message,
       createdEniIds: [...progress.created],
+      ...(refused ? { refused } : {}),
     });
     deps.deadline?.enterFinish();
     const deletedEniIds = await cleanUp(deps, instanceId, progress);
-    await completeLifecycleAction(deps.autoScaling, action, "ABANDON");
-    logger.info("completed lifecycle action", { instanceId, result: "ABANDON", durationMs: since(started) });
+    const outcome = outcomeOf("ABANDON", await finishLifecycleAction(deps, action, "ABANDON"));
+    logOutcome(logger, outcome, "ABANDON", message, {
+      transition: "launch",
+      instanceId,
+      availabilityZone,
+      deletedEniIds,
+      ...(refused ? { refused } : {}),
+      durationMs: since(started),
+    });
     return {
       kind: "launch",
       instanceId,
       result: "ABANDON",
+      outcome,
       availabilityZone,
       eniIds: [],
       createdEniIds: [...progress.created],
       deletedEniIds,
       error: message,
+      ...(refused ? { refused } : {}),
     };
   }
   // Outside the try: a failed CONTINUE must not delete attached ENIs. The error fails the
   // invocation, Lambda redelivers, and the redelivery finds all ENIs in place.
   deps.deadline?.enterFinish();
-  await completeLifecycleAction(deps.autoScaling, action, "CONTINUE");
-  logger.info("completed lifecycle action", {
+  const outcome = outcomeOf("CONTINUE", await finishLifecycleAction(deps, action, "CONTINUE"));
+  logOutcome(logger, outcome, "CONTINUE", undefined, {
+    transition: "launch",
     instanceId,
-    result: "CONTINUE",
     availabilityZone,
     eniIds,
     durationMs: since(started),
@@ -345,6 +375,7 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
     kind: "launch",
     instanceId,
     result: "CONTINUE",
+    outcome,
     availabilityZone,
     eniIds,
     createdEniIds: [...progress.created],

@@ -32,6 +32,17 @@ export const STATE_WAIT_MAX_ATTEMPTS = 10;
 export const STATE_WAIT_MAX_TOTAL_MS = 27_750;
 
 /**
+ * Waiting for attachments (one Describe per check for all ENIs of a launch): the first check
+ * 2 s after the last attach was accepted, then 1, 2, 4, 5, 5... s. EC2 takes seconds to move an
+ * attachment from `attaching` to `attached` (the VPC CNI allows an attached ENI 10 s to show up on
+ * the instance): checking at once would only cost a call. No figure for this is published; the
+ * chaos proxy's latency model (lambda/bench/latency-model.ts) assumes 0.8 to 2 s. Worst case
+ * 2 + 1 + 2 + 4 + 5 x 6 = 39 s, within the launch work's time.
+ */
+export const ATTACH_FIRST_CHECK_MS = 2_000;
+export const ATTACH_CHECK_INTERVAL_MS = 1_000;
+
+/**
  * The function's timeout: below the 300 s heartbeat, so the handler itself completes the action
  * (after cleaning up) before the hook's default result applies. The launch work may use all of it
  * but CLEANUP_RESERVE_MS.

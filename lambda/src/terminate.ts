@@ -8,13 +8,15 @@ import type { LambdaDeps } from "./deps";
 import { deleteEni, listInstanceEnis, setDeleteOnTermination } from "./ec2-ops";
 import { isAttachedTo } from "./eni-plan";
 import type { LifecycleAction } from "./events";
-import { completeLifecycleAction } from "./lifecycle";
+import { finishLifecycleAction } from "./lifecycle";
 import { since } from "./logging";
+import { logOutcome, outcomeOf, type Outcome } from "./outcome-log";
 
 export interface TerminateOutcome {
   kind: "terminate";
   instanceId: string;
   result: "CONTINUE";
+  outcome: Outcome;
   deletedEniIds: string[];
   deleteOnTerminationSet: string[];
   errors: string[];
@@ -55,13 +57,21 @@ export async function handleTerminate(deps: LambdaDeps, action: LifecycleAction)
   }
   if (errors.length > 0)
     logger.error("terminate clean-up incomplete; the sweeper will retry", { instanceId, errors });
-  await completeLifecycleAction(deps.autoScaling, action, "CONTINUE");
-  logger.info("completed lifecycle action", {
+  const outcome = outcomeOf("CONTINUE", await finishLifecycleAction(deps, action, "CONTINUE"));
+  logOutcome(logger, outcome, "CONTINUE", undefined, {
+    transition: "terminate",
     instanceId,
-    result: "CONTINUE",
-    eniIds: deletedEniIds,
+    deletedEniIds,
     deleteOnTerminationSet,
     durationMs: since(started),
   });
-  return { kind: "terminate", instanceId, result: "CONTINUE", deletedEniIds, deleteOnTerminationSet, errors };
+  return {
+    kind: "terminate",
+    instanceId,
+    result: "CONTINUE",
+    outcome,
+    deletedEniIds,
+    deleteOnTerminationSet,
+    errors,
+  };
 }

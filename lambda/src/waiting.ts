@@ -26,15 +26,27 @@ export interface Probe<T> {
   (): Promise<{ done: true; value: T } | { done: false; seen: string }>;
 }
 
+export interface WaitSchedule {
+  /** Pause before the first check (default: check at once). */
+  firstDelayMs?: number;
+  /** Pause before the second check, doubled for each later one (default STATE_WAIT_STARTING_DELAY_MS). */
+  delayMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Calls `probe` until it reports done. `isTransient` decides which thrown errors (e.g. NotFound
  * right after a create, under EC2's eventual consistency) count as "not yet" rather than failure.
+ * With a schedule the pauses are exact (no jitter): it is used where the expected time is known.
  */
 export async function waitFor<T>(
   what: string,
   probe: Probe<T>,
   isTransient: (error: unknown) => boolean,
+  schedule?: WaitSchedule,
 ): Promise<T> {
+  if (schedule?.firstDelayMs) await sleep(schedule.firstDelayMs);
   try {
     return await backOff(
       async () => {
@@ -44,10 +56,10 @@ export async function waitFor<T>(
       },
       {
         numOfAttempts: STATE_WAIT_MAX_ATTEMPTS,
-        startingDelay: STATE_WAIT_STARTING_DELAY_MS,
+        startingDelay: schedule?.delayMs ?? STATE_WAIT_STARTING_DELAY_MS,
         timeMultiple: STATE_WAIT_TIME_MULTIPLE,
         maxDelay: STATE_WAIT_MAX_DELAY_MS,
-        jitter: "full",
+        jitter: schedule ? "none" : "full",
         retry: (error: unknown) => error instanceof NotYet || isTransient(error),
       },
     );

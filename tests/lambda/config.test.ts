@@ -55,7 +55,40 @@ function expectError(text: string | undefined, field: RegExp): void {
 describe("ENI Lambda configuration", () => {
   it("round-trips through encode and parse, filling the defaults", () => {
     const parsed = parseLambdaConfig(encodeLambdaConfig(valid));
-    assert.deepEqual(parsed, { ...valid, tags: {}, sweepGraceMinutes: DEFAULT_SWEEP_GRACE_MINUTES });
+    assert.deepEqual(parsed, {
+      ...valid,
+      networks: [
+        { ...valid.networks[0], ipam: "host-local" },
+        { ...valid.networks[1], ipam: "eni-prefix" },
+      ],
+      tags: {},
+      sweepGraceMinutes: DEFAULT_SWEEP_GRACE_MINUTES,
+    });
+  });
+
+  it("accepts every IPAM mode of the settings, vpc-ip included, and checks it against prefixDelegation", () => {
+    const parsed = parseLambdaConfig(
+      variant((doc) => {
+        doc.networks[0].ipam = "vpc-ip";
+        doc.networks[1].ipam = "eni-prefix";
+      }),
+    );
+    assert.deepEqual(
+      parsed.networks.map((network) => network.ipam),
+      ["vpc-ip", "eni-prefix"],
+    );
+    expectError(
+      variant((doc) => (doc.networks[0].ipam = "whereabouts")),
+      /networks\[0\]\.ipam must be one of host-local, eni-prefix, vpc-ip/,
+    );
+    expectError(
+      variant((doc) => (doc.networks[1].ipam = "vpc-ip")),
+      /networks\[1\]\.prefixDelegation must be false for ipam vpc-ip/,
+    );
+    expectError(
+      variant((doc) => (doc.networks[0].ipam = "eni-prefix")),
+      /networks\[0\]\.prefixDelegation must be true for ipam eni-prefix/,
+    );
   });
 
   it("keeps extra tags and an explicit grace period", () => {

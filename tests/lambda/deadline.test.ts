@@ -164,20 +164,24 @@ describe("ENI Lambda under its deadline (moto)", function () {
     );
   });
 
-  it("sets DeleteOnTermination before turning the source/dest check off", async () => {
+  it("sets DeleteOnTermination first, and turns the source/dest check off in host-local only", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
     const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
     assert.equal(outcome.result, "CONTINUE", outcome.error);
-    for (const eniId of outcome.eniIds) {
+    // eniIds come in the order of the networks.
+    outcome.eniIds.forEach((eniId, i) => {
       const modifies = ec2Calls.calls.filter(
         (call) =>
           call.operation === "ModifyNetworkInterfaceAttribute" && call.input.NetworkInterfaceId === eniId,
       );
       assert.deepEqual(
         modifies.map((call) => ("Attachment" in call.input ? "DeleteOnTermination" : "SourceDestCheck")),
-        ["DeleteOnTermination", "SourceDestCheck"],
+        world.networks[i].ipam === "host-local"
+          ? ["DeleteOnTermination", "SourceDestCheck"]
+          : ["DeleteOnTermination"],
+        `${world.networks[i].name} (${world.networks[i].ipam})`,
       );
-    }
+    });
   });
 
   it("takes InvalidNetworkInterface.InUse after a lost attach reply as attached", async () => {

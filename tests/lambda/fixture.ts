@@ -76,8 +76,9 @@ export async function buildWorld(ec2: EC2Client, networkCount = 2): Promise<Worl
         [AZ_B]: await subnet(ec2, vpcId, `10.0.${3 + 2 * n}.0/24`, AZ_B),
       },
       securityGroupIds: [securityGroupId],
-      // The second network asks for a /28 prefix (eni-prefix mode).
-      prefixDelegation: n === 2,
+      // Even networks ask for a /28 prefix (eni-prefix mode), the others are host-local.
+      prefixDelegation: n % 2 === 0,
+      ipam: n % 2 === 0 ? "eni-prefix" : "host-local",
     });
   }
   const images = await ec2.send(
@@ -137,7 +138,12 @@ export function depsFor(
     serviceName: "multus-eni-attach-test",
     logLevel: (process.env.TEST_LAMBDA_LOG_LEVEL ?? "SILENT") as ConstructorOptions["logLevel"],
   });
-  return { deps: { config, ec2, autoScaling, logger, now }, ec2Calls, autoScalingCalls };
+  // moto attaches at once: no pause before the first attachment check.
+  return {
+    deps: { config, ec2, autoScaling, logger, now, attachFirstCheckMs: 0 },
+    ec2Calls,
+    autoScalingCalls,
+  };
 }
 
 function lifecycleEvent(

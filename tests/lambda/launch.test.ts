@@ -78,7 +78,12 @@ describe("ENI Lambda launch (moto)", function () {
       assert.equal(eni.Attachment?.InstanceId, instanceB);
       assert.equal(eni.Attachment?.DeviceIndex, network.deviceIndex);
       assert.equal(eni.Status, "in-use");
-      assert.equal(eni.SourceDestCheck, false);
+      // Off only where pods use addresses that are not the ENI's (host-local); left on otherwise.
+      assert.equal(
+        eni.SourceDestCheck,
+        network.ipam !== "host-local",
+        `source/dest check of ${network.ipam}`,
+      );
       assert.deepEqual(
         eni.Groups?.map((group) => group.GroupId),
         [world.securityGroupId],

@@ -2,13 +2,18 @@
 
 import { strict as assert } from "node:assert";
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
-import { CLUSTER_TAG_KEY, INSTANCE_TAG_KEY, NO_MANAGE_TAG_KEY } from "../../components/model/tags";
+import {
+  CLUSTER_TAG_KEY,
+  DEVICE_INDEX_TAG_KEY,
+  INSTANCE_TAG_KEY,
+  NO_MANAGE_TAG_KEY,
+} from "../../components/model/tags";
 import type { LambdaConfig } from "../../lambda/src/config";
 import {
   UnrecoverableLaunchError,
-  chooseExisting,
   clientTokenFor,
-  foreignEniAtIndex,
+  eniAtIndex,
+  isSlotEni,
   planSlots,
 } from "../../lambda/src/eni-plan";
 import { classifyEvent } from "../../lambda/src/events";
@@ -24,6 +29,7 @@ const config: LambdaConfig = {
       subnetIdsByAz: { "cn-north-1a": "subnet-aaaa1111", "cn-north-1b": "subnet-bbbb1111" },
       securityGroupIds: ["sg-11111111"],
       prefixDelegation: false,
+      ipam: "host-local",
     },
     {
       name: "n2",
@@ -31,6 +37,7 @@ const config: LambdaConfig = {
       subnetIdsByAz: { "cn-north-1a": "subnet-aaaa2222" },
       securityGroupIds: ["sg-11111111"],
       prefixDelegation: true,
+      ipam: "eni-prefix",
     },
   ],
   tags: { team: "core" },
@@ -105,32 +112,30 @@ describe("ENI Lambda planning rules", () => {
     });
   });
 
-  describe("chooseExisting and foreignEniAtIndex", () => {
-    const attached: NetworkInterface = {
-      NetworkInterfaceId: "eni-b",
-      Status: "in-use",
-      Attachment: { InstanceId: "i-1", DeviceIndex: 1, Status: "attached" },
-    };
-    const available: NetworkInterface = { NetworkInterfaceId: "eni-a", Status: "available" };
-
-    it("prefers the ENI already attached at the index and calls the rest surplus", () => {
-      const { chosen, surplus } = chooseExisting([available, attached], "i-1", 1);
-      assert.equal(chosen?.NetworkInterfaceId, "eni-b");
-      assert.deepEqual(
-        surplus.map((eni) => eni.NetworkInterfaceId),
-        ["eni-a"],
-      );
-    });
-
-    it("finds an interface the Lambda does not own at the device index on card 0 only", () => {
+  describe("eniAtIndex and isSlotEni", () => {
+    it("finds the interface at a device index on card 0 only, ignoring one that is leaving", () => {
       const enis = [
         { networkInterfaceId: "eni-primary", deviceIndex: 0 },
-        { networkInterfaceId: "eni-tpl", deviceIndex: 1 },
+        { networkInterfaceId: "eni-old", deviceIndex: 1, attachmentStatus: "detaching" },
+        { networkInterfaceId: "eni-tpl", deviceIndex: 1, attachmentStatus: "attached" },
         { networkInterfaceId: "eni-card1", deviceIndex: 2, networkCardIndex: 1 },
       ];
-      assert.equal(foreignEniAtIndex(enis, 1, new Set()), "eni-tpl");
-      assert.equal(foreignEniAtIndex(enis, 1, new Set(["eni-tpl"])), undefined);
-      assert.equal(foreignEniAtIndex(enis, 2, new Set()), undefined);
+      assert.equal(eniAtIndex(enis, 1)?.networkInterfaceId, "eni-tpl");
+      assert.equal(eniAtIndex(enis, 2), undefined);
+      assert.equal(eniAtIndex(enis, 3), undefined);
+    });
+
+    it("owns an ENI only when cluster, instance and device index tags all match", () => {
+      const tagged = (tags: Record<string, string>): NetworkInterface => ({
+        NetworkInterfaceId: "eni-1",
+        TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      });
+      const own = { [CLUSTER_TAG_KEY]: "c", [INSTANCE_TAG_KEY]: "i-1", [DEVICE_INDEX_TAG_KEY]: "1" };
+      assert.equal(isSlotEni(tagged(own), "c", "i-1", 1), true);
+      assert.equal(isSlotEni(tagged(own), "c", "i-1", 2), false);
+      assert.equal(isSlotEni(tagged(own), "other", "i-1", 1), false);
+      assert.equal(isSlotEni(tagged({ ...own, [INSTANCE_TAG_KEY]: "i-2" }), "c", "i-1", 1), false);
+      assert.equal(isSlotEni(tagged({}), "c", "i-1", 1), false);
     });
   });
 

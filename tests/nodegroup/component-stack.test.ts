@@ -151,6 +151,7 @@ describe("node group in the stack program (offline, under mocks)", () => {
           subnetIdsByAz: { "cn-northwest-1a": outputs.subnetIds.multus[name]["cn-northwest-1a"] },
           securityGroupIds: [outputs.securityGroupIds.multus],
           prefixDelegation: false,
+          ipam: "host-local",
         })),
       );
       assert.equal(config.tags["multus-eks/stack"], "ningxia");
