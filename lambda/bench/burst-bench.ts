@@ -3,8 +3,11 @@
  * through the chaos proxy at EC2's published rate limits. Each event gets its own clients, as
  * separate Lambda containers would. Prints the time to the last CONTINUE, p50/p95 per event, API
  * requests and retries, the lower bound the token buckets allow, and checks the end state.
+ * Two IPAM layouts: "mixed" (one host-local and one eni-prefix network, the fixture's) and
+ * "eni-prefix" (both networks), which needs no source/dest-check call.
  *
- *   npm run bench:burst -- [--sizes 10,50,100] [--max-attempts 6] [--error-rate 0] [--seed 7]
+ *   npm run bench:burst -- [--sizes 10,50,100] [--ipam mixed,eni-prefix] [--max-attempts 6]
+ *                          [--error-rate 0] [--seed 7]
  */
 
 import type { LaunchOutcome } from "../src/launch";
@@ -22,6 +25,7 @@ import {
 import { startMoto, type MotoServer } from "../../tests/support/moto";
 import { chaosDeps, INVOCATION_TIME_MS } from "./chaos-clients";
 import { startChaosProxy } from "./chaos-proxy";
+import type { LambdaConfig } from "../src/config";
 import { availableClusterEnis, judge, snapshotEnis } from "./end-state";
 import { cliOption, markdownTable, percentile, positiveIntegers, seconds } from "./report-format";
 import { drainSeconds, EC2_THROTTLE_TABLE, bucketSpecFor, type ThrottleTable } from "./token-bucket";
@@ -33,6 +37,8 @@ export interface BurstOptions {
   randomErrorRate?: number;
   seed?: number;
   throttle?: ThrottleTable;
+  /** "mixed" (default): host-local and eni-prefix; or every network in one mode. */
+  ipam?: "mixed" | "host-local" | "eni-prefix" | "vpc-ip";
 }
 
 export interface ActionRow {
@@ -49,6 +55,7 @@ export interface ActionRow {
 
 export interface BurstResult {
   events: number;
+  ipam: string;
   maxAttempts: number;
   lastContinueMs: number;
   lastReturnMs: number;
@@ -66,16 +73,19 @@ export interface BurstResult {
   lowerBoundAdmittedS: number;
 }
 
-/** The fewest requests per action N launches with two networks need (one state check per wait). */
-export function minimumCalls(events: number, networks: number): Record<string, number> {
+/**
+ * The fewest requests per action N launches need: per launch one DescribeInstances and one
+ * attachment check; per ENI a create, an attach and DeleteOnTermination, and in host-local the
+ * source/dest check (EC2 sets one attribute per call, and attaching has no DeleteOnTermination).
+ */
+export function minimumCalls(events: number, networks: LambdaConfig["networks"]): Record<string, number> {
+  const hostLocal = networks.filter((network) => network.ipam === "host-local").length;
   return {
     DescribeInstances: events,
-    // the instance's ENIs once, then one attach check per network
-    DescribeNetworkInterfaces: events * (1 + networks),
-    CreateNetworkInterface: events * networks,
-    AttachNetworkInterface: events * networks,
-    // source/dest check and DeleteOnTermination, one attribute per call
-    ModifyNetworkInterfaceAttribute: events * networks * 2,
+    DescribeNetworkInterfaces: events,
+    CreateNetworkInterface: events * networks.length,
+    AttachNetworkInterface: events * networks.length,
+    ModifyNetworkInterfaceAttribute: events * (networks.length + hostLocal),
   };
 }
 
@@ -103,7 +113,12 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   await moto.reset();
   const direct = ec2For(moto.endpoint);
   const world = await buildWorld(direct, 2);
-  const config = configFor(world);
+  const ipam = options.ipam ?? "mixed";
+  const config = configFor(world, {
+    networks: world.networks.map((network) =>
+      ipam === "mixed" ? network : { ...network, ipam, prefixDelegation: ipam === "eni-prefix" },
+    ),
+  });
   // Instances straight in moto: the launches are not part of what is measured.
   const instances = await launchInstances(direct, world, events);
   const proxy = await startChaosProxy({
@@ -157,7 +172,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
       const key = `${send.operation} ${send.error}`;
       failedSends[key] = (failedSends[key] ?? 0) + 1;
     }
-    const minimum = minimumCalls(events, config.networks.length);
+    const minimum = minimumCalls(events, config.networks);
     const actions: ActionRow[] = [...new Set([...Object.keys(minimum), ...proxy.stats.keys()])]
       .filter((action) => action !== "CompleteLifecycleAction")
       .map((action) => {
@@ -178,6 +193,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
       });
     return {
       events,
+      ipam,
       maxAttempts,
       lastContinueMs,
       lastReturnMs,
@@ -214,12 +230,14 @@ export function summaryTable(runs: BurstResult[]): string {
   return markdownTable(
     [
       "N",
+      "ipam",
       "attempts/call",
       "last CONTINUE s",
       "p50 s",
       "p95 s",
       "max s",
       "bound s",
+      "x bound",
       "results",
       "end state",
       "available ENIs",
@@ -229,12 +247,14 @@ export function summaryTable(runs: BurstResult[]): string {
     ],
     runs.map((run) => [
       run.events,
+      run.ipam,
       run.maxAttempts,
       seconds(run.lastContinueMs),
       seconds(percentile(run.eventMs, 50)),
       seconds(percentile(run.eventMs, 95)),
       seconds(Math.max(...run.eventMs)),
       run.lowerBoundS.toFixed(1),
+      run.lowerBoundS > 0 ? (run.lastContinueMs / 1000 / run.lowerBoundS).toFixed(2) : "-",
       tally(run.results),
       tally(run.verdicts),
       run.availableLeft,
@@ -284,34 +304,37 @@ async function main(): Promise<void> {
   const maxAttempts = positiveIntegers(cliOption("max-attempts", String(SDK_MAX_ATTEMPTS)), "max-attempts");
   const randomErrorRate = Number(cliOption("error-rate", "0"));
   const seed = Number(cliOption("seed", "7"));
+  const layouts = cliOption("ipam", "mixed,eni-prefix").split(",") as BurstOptions["ipam"][];
   const moto = await startMoto();
   const runs: BurstResult[] = [];
   try {
-    for (const attempts of maxAttempts) {
-      for (const events of sizes) {
-        const run = await runBurst({ moto, events, maxAttempts: attempts, randomErrorRate, seed });
-        runs.push(run);
-        console.log(
-          `\nN=${events}, ${attempts} attempts per call, random 5xx p=${randomErrorRate}: per action`,
-        );
-        console.log(actionTable(run));
-        if (Object.keys(run.failedSends).length) console.log(`failed SDK sends: ${tally(run.failedSends)}`);
-        console.log(
-          `slowest event's total SDK retry delay: ${seconds(run.slowestEventRetryDelayMs)} s; lower bound from minimum calls ${run.lowerBoundS.toFixed(1)} s, from admitted calls ${run.lowerBoundAdmittedS.toFixed(1)} s`,
-        );
-        for (const problem of run.problems.slice(0, 10)) console.log(`  problem: ${problem}`);
-        if (run.problems.length > 10) console.log(`  ... and ${run.problems.length - 10} more problems`);
+    for (const ipam of layouts) {
+      for (const attempts of maxAttempts) {
+        for (const events of sizes) {
+          const run = await runBurst({ moto, events, maxAttempts: attempts, randomErrorRate, seed, ipam });
+          runs.push(run);
+          console.log(
+            `\nN=${events} (${ipam}), ${attempts} attempts per call, random 5xx p=${randomErrorRate}: per action`,
+          );
+          console.log(actionTable(run));
+          if (Object.keys(run.failedSends).length) console.log(`failed SDK sends: ${tally(run.failedSends)}`);
+          console.log(
+            `slowest event's total SDK retry delay: ${seconds(run.slowestEventRetryDelayMs)} s; lower bound from minimum calls ${run.lowerBoundS.toFixed(1)} s, from admitted calls ${run.lowerBoundAdmittedS.toFixed(1)} s`,
+          );
+          for (const problem of run.problems.slice(0, 10)) console.log(`  problem: ${problem}`);
+          if (run.problems.length > 10) console.log(`  ... and ${run.problems.length - 10} more problems`);
+        }
       }
     }
     // Printed before moto stops: its process is unref'd, so Node may exit while stop() waits.
     console.log(
-      `\nBurst summary (EC2 buckets: Create/Delete/Modify 100 + 5/s, Attach 50 + 5/s, Describe 100 + 20/s; Lambda timeout ${ENI_LAMBDA_TIMEOUT_SECONDS} s)`,
+      `\nBurst summary (EC2 buckets: Create/Delete/Modify 100 + 5/s, Attach 50 + 5/s, Describe 100 + 20/s; Lambda timeout ${ENI_LAMBDA_TIMEOUT_SECONDS} s; no latency model)`,
     );
     console.log(summaryTable(runs));
     const failed = runs.filter((run) => !burstPassed(run));
     if (failed.length) {
       console.log(
-        `\nNOT PASSED: ${failed.map((run) => `N=${run.events} (attempts ${run.maxAttempts})`).join(", ")}`,
+        `\nNOT PASSED: ${failed.map((run) => `N=${run.events} ${run.ipam} (attempts ${run.maxAttempts})`).join(", ")}`,
       );
       process.exitCode = 1;
     }

@@ -7,7 +7,9 @@
  * - answers as EC2 where moto is lenient (ClientToken, attach conflicts, address holders and
  *   explicit subnet CIDR reservations; ec2-fidelity.ts, ec2-addresses.ts);
  * - answers Auto Scaling's CompleteLifecycleAction itself and records every CONTINUE and ABANDON
- *   with its instance ID (lifecycle-ledger.ts). Other Auto Scaling calls go to moto.
+ *   with its instance ID (lifecycle-ledger.ts). Other Auto Scaling calls go to moto;
+ * - optionally adds EC2-like latency: a round trip per request, and attachments that stay
+ *   `attaching` for a while (latency-model.ts).
  */
 
 import { EC2Client } from "@aws-sdk/client-ec2";
@@ -17,6 +19,7 @@ import { motoClientConfig } from "../../tests/support/moto";
 import { autoScalingError, ec2Error, requestLimitExceeded, serverError, type Reply } from "./aws-replies";
 import { Ec2Fidelity, type Forwarded } from "./ec2-fidelity";
 import { FaultInjector, type TargetedFault } from "./fault-injector";
+import { LatencyModel, type LatencyOptions } from "./latency-model";
 import { LifecycleLedger } from "./lifecycle-ledger";
 import { EC2_THROTTLE_TABLE, TokenBucket, bucketSpecFor, type ThrottleTable } from "./token-bucket";
 
@@ -33,6 +36,8 @@ export interface ChaosProxyOptions {
   faults?: TargetedFault[];
   /** Answer as EC2 where moto is lenient (ClientToken, attach conflicts, addresses). Default true. */
   ec2Fidelity?: boolean;
+  /** EC2-like latency (round trip, attach time); off when absent. */
+  latency?: LatencyOptions;
   nowMs?: () => number;
 }
 
@@ -50,6 +55,7 @@ export interface ChaosProxy {
   ledger: LifecycleLedger;
   fidelity: Ec2Fidelity;
   faults: FaultInjector;
+  latency?: LatencyModel;
   stats: Map<string, ActionStats>;
   /** Bucket spec per EC2 action seen (for computing lower bounds). */
   bucketFor(action: string): { capacity: number; refillPerSecond: number } | undefined;
@@ -92,6 +98,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
   const upstreamEc2 = new EC2Client({ ...motoClientConfig(options.upstream), maxAttempts: 1 });
   const fidelity = new Ec2Fidelity(upstreamEc2, options.seed ?? 1);
   const useFidelity = options.ec2Fidelity ?? true;
+  const latency = options.latency ? new LatencyModel(options.latency, options.nowMs) : undefined;
 
   const statsOf = (action: string): ActionStats => {
     let entry = stats.get(action);
@@ -138,6 +145,16 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
 
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(incoming);
+    const answered = latency
+      ? await latency.roundTrip(() => answer(incoming, body))
+      : await answer(incoming, body);
+    send(response, answered, answered.headers);
+  }
+
+  async function answer(
+    incoming: IncomingMessage,
+    body: Buffer,
+  ): Promise<Reply & { headers?: Record<string, string> }> {
     const params = new URLSearchParams(body.toString("utf8"));
     const action = params.get("Action") ?? "(none)";
     const service = serviceOf(incoming.headers.authorization);
@@ -151,22 +168,19 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
 
     if (decision.kind === "throttle") {
       entry.injected++;
-      return send(response, throttled());
+      return throttled();
     }
     if (decision.kind === "refuse") {
       entry.injected++;
-      return send(
-        response,
-        ec2Error(403, "UnauthorizedOperation", `You are not authorized to perform ${action}`),
-      );
+      return ec2Error(403, "UnauthorizedOperation", `You are not authorized to perform ${action}`);
     }
     if (service === "ec2" && bucketOf(action)?.tryTake() === false) {
       entry.throttled++;
-      return send(response, throttled());
+      return throttled();
     }
     if (decision.kind === "fail-before") {
       entry.injected++;
-      return send(response, serverError(service === "autoscaling" ? "autoscaling" : "ec2", decision.status));
+      return serverError(service === "autoscaling" ? "autoscaling" : "ec2", decision.status);
     }
     let reply: Forwarded;
     if (service === "autoscaling" && action === "CompleteLifecycleAction") {
@@ -179,12 +193,19 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     } else {
       reply = await forward(incoming, body);
     }
-    if (reply.status >= 200 && reply.status < 300) entry.performed++;
+    if (reply.status >= 200 && reply.status < 300) {
+      entry.performed++;
+      if (latency && service === "ec2") {
+        if (action === "AttachNetworkInterface") latency.noteAttach(reply.body);
+        else if (action === "DescribeNetworkInterfaces" || action === "DescribeInstances")
+          reply = { ...reply, body: latency.rewrite(reply.body) };
+      }
+    }
     if (decision.kind === "fail-after") {
       entry.injected++;
-      return send(response, serverError(service === "autoscaling" ? "autoscaling" : "ec2", decision.status));
+      return serverError(service === "autoscaling" ? "autoscaling" : "ec2", decision.status);
     }
-    send(response, reply, reply.headers);
+    return reply;
   }
 
   const server = createServer((incoming, response) => {
@@ -201,6 +222,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     ledger,
     fidelity,
     faults,
+    latency,
     stats,
     bucketFor: (action) => (throttle ? bucketSpecFor(throttle, action) : undefined),
     async stop() {

@@ -1,98 +1,187 @@
 /**
- * Benchmark of the ENI-attach handler against a local moto server:
- *   npx ts-node --transpile-only lambda/bench/lambda-bench.ts [eventsPerCase]
- * For 1 and 2 Multus networks it handles launch events for fresh instances, one after another,
- * and prints wall time per event and AWS API calls per event (per operation). moto answers in
- * about a millisecond and never throttles, so the times measure the handler's own overhead and
- * call pattern, not EC2's latency; the call counts carry over to real EC2 unchanged (waits end at
- * the first check in moto; on EC2 a wait may take more Describe calls).
+ * Benchmark of the ENI-attach handler, one launch event at a time, through the chaos proxy in
+ * front of moto (EC2's answers where moto is lenient; no throttling, no faults), with the
+ * latency model off and on:
+ *   npm run bench:lambda -- [--events 20] [--networks 1,2,4] [--ipam mixed|host-local|eni-prefix]
+ *                           [--rtt-ms 40-120] [--attach-ms 800-2000] [--seed 14]
+ * Prints wall time per event and AWS API calls per event (per operation). Networks: in "mixed",
+ * odd networks are host-local and even ones eni-prefix (the fixture's layout); the deployed
+ * settings are used as they are (including the pause before the first attachment check).
  */
 
 import { createHandler } from "../src/handler";
 import type { LaunchOutcome } from "../src/launch";
+import type { LambdaIpamMode } from "../src/config";
 import {
   AZ_A,
   AZ_B,
   buildWorld,
   configFor,
-  depsFor,
   ec2For,
   launchEvent,
   launchInstance,
 } from "../../tests/lambda/fixture";
-import { startMoto } from "../../tests/support/moto";
+import { startMoto, type MotoServer } from "../../tests/support/moto";
+import { chaosDeps, INVOCATION_TIME_MS } from "./chaos-clients";
+import { startChaosProxy } from "./chaos-proxy";
+import { DEFAULT_LATENCY, parseRange, type LatencyOptions } from "./latency-model";
+import { cliOption, markdownTable, positiveIntegers } from "./report-format";
 
 interface Sample {
   wallMs: number;
   calls: Record<string, number>;
 }
 
-function stats(values: number[]): string {
+export interface CaseResult {
+  networks: number;
+  ipam: string;
+  latency: boolean;
+  samples: Sample[];
+}
+
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const median =
-    sorted.length % 2
-      ? sorted[(sorted.length - 1) / 2]
-      : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-  const format = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
-  return `${format(sorted[0])} / ${format(median)} / ${format(sorted[sorted.length - 1])}`;
+  return sorted.length % 2
+    ? sorted[(sorted.length - 1) / 2]
+    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 }
 
-async function runCase(endpoint: string, networkCount: number, events: number): Promise<Sample[]> {
-  const ec2 = ec2For(endpoint);
-  const world = await buildWorld(ec2, 2);
-  const config = configFor(world, { networks: world.networks.slice(0, networkCount) });
+function spread(values: number[]): string {
+  const format = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(0));
+  return `${format(Math.min(...values))} / ${format(median(values))} / ${format(Math.max(...values))}`;
+}
+
+export const totalCalls = (sample: Sample): number =>
+  Object.values(sample.calls).reduce((sum, count) => sum + count, 0);
+
+export type IpamMix = "mixed" | LambdaIpamMode;
+
+export async function runCase(
+  moto: MotoServer,
+  networkCount: number,
+  events: number,
+  mix: IpamMix,
+  latency: LatencyOptions | undefined,
+): Promise<CaseResult> {
+  await moto.reset();
+  const direct = ec2For(moto.endpoint);
+  const world = await buildWorld(direct, networkCount);
+  const networks = world.networks.map((network) => {
+    const ipam = mix === "mixed" ? network.ipam : mix;
+    return { ...network, ipam, prefixDelegation: ipam === "eni-prefix" };
+  });
+  const config = configFor(world, { networks });
+  const proxy = await startChaosProxy({ upstream: moto.endpoint, throttle: false, latency });
   const samples: Sample[] = [];
-  for (let i = 0; i < events; i++) {
-    const instanceId = await launchInstance(ec2, world, i % 2 === 0 ? AZ_A : AZ_B);
-    const { deps, ec2Calls, autoScalingCalls } = depsFor(endpoint, config);
-    const handle = createHandler(deps);
-    const started = process.hrtime.bigint();
-    const outcome = (await handle(launchEvent(instanceId))) as LaunchOutcome;
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    if (outcome.result !== "CONTINUE")
-      throw new Error(`launch ${i} of ${instanceId} ended ${outcome.result}: ${outcome.error}`);
-    samples.push({ wallMs, calls: { ...ec2Calls.byOperation(), ...autoScalingCalls.byOperation() } });
+  try {
+    for (let i = 0; i < events; i++) {
+      const instanceId = await launchInstance(direct, world, i % 2 === 0 ? AZ_A : AZ_B);
+      const container = chaosDeps(proxy.endpoint, config);
+      try {
+        const started = process.hrtime.bigint();
+        const outcome = (await createHandler(container.deps)(
+          launchEvent(instanceId),
+          INVOCATION_TIME_MS,
+        )) as LaunchOutcome;
+        const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+        if (outcome.outcome !== "CONTINUE")
+          throw new Error(`launch ${i} of ${instanceId} ended ${outcome.outcome}: ${outcome.error}`);
+        samples.push({ wallMs, calls: container.calls.byOperation() });
+      } finally {
+        container.destroy();
+      }
+    }
+  } finally {
+    await proxy.stop();
+    direct.destroy();
   }
-  return samples;
+  return { networks: networkCount, ipam: mix, latency: latency !== undefined, samples };
 }
 
-function printCase(networkCount: number, samples: Sample[]): void {
+function printCase(result: CaseResult): void {
+  const { samples } = result;
   const operations = [...new Set(samples.flatMap((sample) => Object.keys(sample.calls)))].sort();
   const rows: [string, string][] = [
-    ["wall time per event, ms", stats(samples.map((sample) => sample.wallMs))],
-    [
-      "AWS calls per event, total",
-      stats(samples.map((sample) => Object.values(sample.calls).reduce((a, b) => a + b, 0))),
-    ],
+    ["wall time per event, ms", spread(samples.map((sample) => sample.wallMs))],
+    ["AWS calls per event, total", spread(samples.map(totalCalls))],
     ...operations.map((operation): [string, string] => [
       `  ${operation}`,
-      stats(samples.map((sample) => sample.calls[operation] ?? 0)),
+      spread(samples.map((sample) => sample.calls[operation] ?? 0)),
     ]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  console.log(`\n${networkCount} Multus network(s), ${samples.length} launch events (min / median / max)`);
+  console.log(
+    `\n${result.networks} Multus network(s) (${result.ipam}), latency model ${result.latency ? "on" : "off"}, ${samples.length} launch events (min / median / max)`,
+  );
   for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
 }
 
 async function main(): Promise<void> {
-  const events = Number(process.argv[2] ?? 20);
-  if (!Number.isInteger(events) || events < 1)
-    throw new Error(`events per case must be a positive integer, got ${process.argv[2]}`);
+  const [events] = positiveIntegers(cliOption("events", "20"), "events");
+  const networkCounts = positiveIntegers(cliOption("networks", "1,2,4"), "networks");
+  const mix = cliOption("ipam", "mixed") as IpamMix;
+  if (!["mixed", "host-local", "eni-prefix", "vpc-ip"].includes(mix))
+    throw new Error(`--ipam must be mixed, host-local, eni-prefix or vpc-ip (got ${mix})`);
+  const latency: LatencyOptions = {
+    roundTripMs: parseRange(cliOption("rtt-ms", "40-120"), "rtt-ms"),
+    attachingMs: parseRange(cliOption("attach-ms", "800-2000"), "attach-ms"),
+    seed: cliOption("seed", "14"),
+  };
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const moto = await startMoto();
+  const results: CaseResult[] = [];
   try {
     // One warm-up event so module loading and the first connection do not count.
-    await runCase(moto.endpoint, 1, 1);
-    for (const networkCount of [1, 2]) {
-      await moto.reset();
-      printCase(networkCount, await runCase(moto.endpoint, networkCount, events));
+    await runCase(moto, 1, 1, mix, undefined);
+    for (const withLatency of [false, true]) {
+      for (const networks of networkCounts) {
+        const result = await runCase(moto, networks, events, mix, withLatency ? latency : undefined);
+        printCase(result);
+        results.push(result);
+      }
     }
+    const base = (latencyOn: boolean): number =>
+      median(
+        results
+          .find((r) => r.latency === latencyOn && r.networks === networkCounts[0])
+          ?.samples.map((s) => s.wallMs) ?? [],
+      );
+    console.log(
+      `\nSummary (latency model: round trip ${latency.roundTripMs.min}-${latency.roundTripMs.max} ms, attaching ${latency.attachingMs.min}-${latency.attachingMs.max} ms; defaults ${JSON.stringify(DEFAULT_LATENCY)})`,
+    );
+    console.log(
+      markdownTable(
+        [
+          "networks",
+          "latency",
+          "median ms",
+          `x ${networkCounts[0]} network(s)`,
+          "median calls",
+          "max calls",
+          "4 x networks + 2",
+        ],
+        results.map((result) => {
+          const wall = median(result.samples.map((sample) => sample.wallMs));
+          return [
+            result.networks,
+            result.latency ? "on" : "off",
+            wall.toFixed(0),
+            (wall / base(result.latency)).toFixed(2),
+            median(result.samples.map(totalCalls)),
+            Math.max(...result.samples.map(totalCalls)),
+            4 * result.networks + 2,
+          ];
+        }),
+      ),
+    );
   } finally {
     await moto.stop();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * EC2-like latency for the chaos proxy (moto answers in about a millisecond and attaches at once).
+ * Two effects, both drawn from a seeded stream so a run can be repeated:
+ * - every request takes a round trip, half before the emulator performs it and half after;
+ * - an attachment stays `attaching` for a while after AttachNetworkInterface was accepted: the
+ *   proxy rewrites the attachment's status in DescribeNetworkInterfaces and DescribeInstances
+ *   answers until then (moto itself says `attached` at once).
+ *
+ * The figures are ASSUMPTIONS, not measurements (nothing here can reach EC2):
+ * - round trip 40-120 ms per call: an in-region API call from a Lambda function (TLS connection
+ *   kept alive by the SDK); AWS publishes no figure;
+ * - `attaching` for 0.8-2 s: "an attachment on real EC2 takes seconds to reach attached"
+ *   (issue 14); the Amazon VPC CNI allows an attached ENI 10 s to appear on the instance
+ *   (eniAttachTime in its ipamd), an upper bound for the tail, not a typical value.
+ * Every figure is an option: `npm run bench:lambda -- --rtt-ms 40-120 --attach-ms 800-2000`.
+ */
+
+import { SeededRandom } from "./seeded-random";
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export interface LatencyOptions {
+  roundTripMs: Range;
+  attachingMs: Range;
+  seed: string | number;
+}
+
+export const DEFAULT_LATENCY: Omit<LatencyOptions, "seed"> = {
+  roundTripMs: { min: 40, max: 120 },
+  attachingMs: { min: 800, max: 2_000 },
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Parses "40-120" (or "80") into a range of milliseconds. */
+export function parseRange(text: string, setting: string): Range {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2] ?? match?.[1]);
+  if (!match || !(min <= max)) {
+    throw new Error(`--${setting} must be milliseconds "MIN-MAX" or "MS" with MIN <= MAX (got ${text})`);
+  }
+  return { min, max };
+}
+
+export class LatencyModel {
+  private readonly random: SeededRandom;
+  /** Epoch ms at which each attachment becomes `attached`, by attachment ID. */
+  private readonly attachedAt = new Map<string, number>();
+  attachmentsShownAttaching = 0;
+
+  constructor(
+    readonly options: LatencyOptions,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    for (const [name, range] of Object.entries({
+      roundTripMs: options.roundTripMs,
+      attachingMs: options.attachingMs,
+    })) {
+      if (!(range.min >= 0 && range.min <= range.max))
+        throw new Error(`latency ${name} must satisfy 0 <= min <= max (got ${JSON.stringify(range)})`);
+    }
+    this.random = new SeededRandom(`${options.seed}:latency`);
+  }
+
+  private draw(range: Range): number {
+    return range.min + this.random.next() * (range.max - range.min);
+  }
+
+  /** Runs `perform` inside one simulated round trip. */
+  async roundTrip<T>(perform: () => Promise<T>): Promise<T> {
+    const total = this.draw(this.options.roundTripMs);
+    await sleep(total / 2);
+    const result = await perform();
+    await sleep(total / 2);
+    return result;
+  }
+
+  /** Called with every successful AttachNetworkInterface answer. */
+  noteAttach(body: string): void {
+    const attachmentId = /<attachmentId>([^<]+)<\/attachmentId>/.exec(body)?.[1];
+    if (attachmentId) this.attachedAt.set(attachmentId, this.nowMs() + this.draw(this.options.attachingMs));
+  }
+
+  /** Shows attachments that are not done yet as `attaching` in a Describe answer. */
+  rewrite(body: string): string {
+    const now = this.nowMs();
+    return body.replace(/<attachment>([\s\S]*?)<\/attachment>/g, (block: string, inner: string) => {
+      const attachmentId = /<attachmentId>([^<]+)<\/attachmentId>/.exec(inner)?.[1];
+      const readyAt = attachmentId ? this.attachedAt.get(attachmentId) : undefined;
+      if (readyAt === undefined || readyAt <= now || !inner.includes("<status>attached</status>"))
+        return block;
+      this.attachmentsShownAttaching++;
+      return block.replace("<status>attached</status>", "<status>attaching</status>");
+    });
+  }
+}
