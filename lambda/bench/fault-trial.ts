@@ -10,7 +10,9 @@
  *   bad: anything else, including a delivery that returned normally (so Lambda would not retry)
  *      while the state was not yet A or B, or both CONTINUE and ABANDON, or no completion at all.
  *
- *   npm run bench:faults -- [--trials 500] [--seed 20240607] [--concurrency 25]
+ *   npm run bench:faults -- [--trials 500] [--seed 20240607] [--concurrency 25] [--zones 2]
+ * --zones 1 gives the networks subnets in one AZ only (the blog's node group), where the Lambda
+ * does not describe the instance on the happy path.
  */
 
 import {
@@ -211,13 +213,29 @@ export interface TrialSummary {
  */
 const EPOCH_TRIALS = 100;
 
-async function freshWorkspaces(moto: MotoServer, direct: EC2Client, count: number): Promise<Workspace[]> {
+/** The fixture's networks, with subnets in one AZ (AZ a) or in both. */
+function configIn(world: World, zones: 1 | 2): LambdaConfig {
+  if (zones === 2) return configFor(world);
+  return configFor(world, {
+    networks: world.networks.map((network) => ({
+      ...network,
+      subnetIdsByAz: { [AZ_A]: network.subnetIdsByAz[AZ_A] },
+    })),
+  });
+}
+
+async function freshWorkspaces(
+  moto: MotoServer,
+  direct: EC2Client,
+  count: number,
+  zones: 1 | 2,
+): Promise<Workspace[]> {
   await moto.reset();
   const workspaces: Workspace[] = [];
   // One world (VPC, subnets) per worker, so no subnet runs out of addresses.
   for (let w = 0; w < count; w++) {
     const world = await buildWorld(direct, 2);
-    workspaces.push({ moto, direct, world, config: configFor(world) });
+    workspaces.push({ moto, direct, world, config: configIn(world, zones) });
   }
   return workspaces;
 }
@@ -227,11 +245,12 @@ export async function runFaultTrials(
   trials: number,
   seed: string,
   concurrency: number,
+  zones: 1 | 2 = 2,
 ): Promise<TrialSummary> {
   const started = Date.now();
   const direct = ec2For(moto.endpoint);
   try {
-    let workspaces = await freshWorkspaces(moto, direct, concurrency);
+    let workspaces = await freshWorkspaces(moto, direct, concurrency, zones);
     // Calibration: how many requests of each operation a fault-free launch and redelivery make.
     const clean = await runTrial(
       workspaces[0],
@@ -246,11 +265,15 @@ export async function runFaultTrials(
     const random = new SeededRandom(seed);
     const plans = Array.from({ length: trials }, (_, index) => {
       const trialRandom = random.fork(index);
-      return { index, fault: randomFault(trialRandom, occurrences), az: trialRandom.pick([AZ_A, AZ_B]) };
+      return {
+        index,
+        fault: randomFault(trialRandom, occurrences),
+        az: trialRandom.pick(zones === 1 ? [AZ_A] : [AZ_A, AZ_B]),
+      };
     });
     const records: TrialRecord[] = [];
     for (let epochStart = 0; epochStart < plans.length; epochStart += EPOCH_TRIALS) {
-      if (epochStart > 0) workspaces = await freshWorkspaces(moto, direct, concurrency);
+      if (epochStart > 0) workspaces = await freshWorkspaces(moto, direct, concurrency, zones);
       const epoch = plans.slice(epochStart, epochStart + EPOCH_TRIALS);
       let next = 0;
       await Promise.all(
@@ -315,10 +338,12 @@ async function main(): Promise<void> {
   const seed = cliOption("seed", "20240607");
   const moto = await startMoto();
   try {
-    const summary = await runFaultTrials(moto, trials, seed, concurrency);
+    const zones = Number(cliOption("zones", "2"));
+    if (zones !== 1 && zones !== 2) throw new Error(`--zones must be 1 or 2 (got ${zones})`);
+    const summary = await runFaultTrials(moto, trials, seed, concurrency, zones);
     const { records } = summary;
     console.log(
-      `\nFault trial: ${records.length} trials, seed ${seed}, ${concurrency} at a time, ${(summary.wallMs / 1000).toFixed(0)} s`,
+      `\nFault trial: ${records.length} trials, seed ${seed}, ${concurrency} at a time, networks in ${zones} AZ(s), ${(summary.wallMs / 1000).toFixed(0)} s`,
     );
     console.log(
       `requests per operation in a fault-free launch + redelivery: ${JSON.stringify(summary.occurrences)}`,

@@ -85,6 +85,11 @@ export class LatencyModel {
     if (attachmentId) this.attachedAt.set(attachmentId, this.nowMs() + this.draw(this.options.attachingMs));
   }
 
+  /** When the attachment becomes `attached` (epoch ms), if the proxy saw it accepted. */
+  readyAt(attachmentId: string): number | undefined {
+    return this.attachedAt.get(attachmentId);
+  }
+
   /** Shows attachments that are not done yet as `attaching` in a Describe answer. */
   rewrite(body: string): string {
     const now = this.nowMs();

@@ -45,6 +45,8 @@ export interface InstanceFacts {
   availabilityZone?: string;
   launchTime?: Date;
   enis: InstanceEni[];
+  /** False when the facts were not asked from EC2 (the AZ known from the configuration). */
+  described?: boolean;
 }
 
 /** Instances by ID; unknown IDs are simply absent (a filter, unlike InstanceIds, does not fail on them). */

@@ -90,6 +90,15 @@ export function planSlots(
   }));
 }
 
+/**
+ * The AZ every network's subnets are in, when that is exactly one (a node group in one AZ, as in
+ * the blog): the Lambda then knows where to create the ENIs without asking EC2 about the instance.
+ */
+export function singleAvailabilityZone(config: Pick<LambdaConfig, "networks">): string | undefined {
+  const zones = new Set(config.networks.flatMap((network) => Object.keys(network.subnetIdsByAz)));
+  return zones.size === 1 ? [...zones][0] : undefined;
+}
+
 export function tagValue(eni: NetworkInterface, key: string): string | undefined {
   return eni.TagSet?.find((tag) => tag.Key === key)?.Value;
 }

@@ -14,6 +14,12 @@
  * create whose ClientToken comes from the lifecycle action token and the index, so a repeated
  * create returns the first delivery's ENI, and a second attach of it answers
  * InvalidNetworkInterface.InUse, which is checked and taken as attached.
+ *
+ * When every network has its subnets in one AZ only (a node group in one AZ, as in the blog), the
+ * AZ is known and DescribeInstances is skipped: 4 calls per ENI + 2 per launch even in host-local.
+ * The instance is then described only if an attach finds the device index taken (a warm-pool
+ * instance coming into service, whose new action token made a new ENI): the ENI there is adopted
+ * if it is this slot's, and the new one deleted.
  */
 
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
@@ -40,6 +46,7 @@ import {
   isAttachedTo,
   isSlotEni,
   planSlots,
+  singleAvailabilityZone,
   type EniSlot,
 } from "./eni-plan";
 import type { LifecycleAction } from "./events";
@@ -142,6 +149,31 @@ async function adoptSlot(
   return { eniId: holderId, ...(attachment.Status === "attached" ? {} : { attachingSince: 0 }) };
 }
 
+/**
+ * The instance was not described (known AZ) and the attach found the index taken: describe it now
+ * and adopt what is at the index if it is this slot's ENI; the ENI just created is then surplus.
+ */
+async function adoptInstead(
+  deps: LambdaDeps,
+  instanceId: string,
+  slot: EniSlot,
+  createdId: string,
+  attachError: unknown,
+  progress: Progress,
+): Promise<SlotDone> {
+  const instance = await describeLaunchingInstance(deps.ec2, instanceId);
+  const holder = eniAtIndex(instance.enis, slot.deviceIndex)?.networkInterfaceId;
+  if (!holder || holder === createdId) throw attachError;
+  const adopted = await adoptSlot(deps, instanceId, slot, holder, progress);
+  await deleteEni(deps.ec2, createdId);
+  deps.logger.info("deleted the surplus ENI of a slot already held by an earlier ENI", {
+    instanceId,
+    network: slot.network,
+    eniIds: [createdId],
+  });
+  return adopted;
+}
+
 async function ensureSlot(
   deps: LambdaDeps,
   instance: InstanceFacts,
@@ -166,7 +198,14 @@ async function ensureSlot(
     durationMs: since(started),
   });
 
-  const { attachmentId, here } = await attachOrConfirm(ec2, id, instanceId, slot.deviceIndex);
+  let attached: { attachmentId: string; here: boolean };
+  try {
+    attached = await attachOrConfirm(ec2, id, instanceId, slot.deviceIndex);
+  } catch (error) {
+    if (instance.described !== false || errorName(error) !== "InvalidParameterValue") throw error;
+    return adoptInstead(deps, instanceId, slot, id, error, progress);
+  }
+  const { attachmentId, here } = attached;
   const attachingSince = Date.now();
   progress.attached.add(id);
   if (here) progress.attachedHere.add(id);
@@ -305,7 +344,10 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
   let availabilityZone: string | undefined;
   let eniIds: string[];
   try {
-    const instance = await describeLaunchingInstance(ec2, instanceId);
+    const knownZone = singleAvailabilityZone(config);
+    const instance: InstanceFacts = knownZone
+      ? { instanceId, state: "unknown", availabilityZone: knownZone, enis: [], described: false }
+      : await describeLaunchingInstance(ec2, instanceId);
     availabilityZone = instance.availabilityZone as string;
     const slots = planSlots(config, instanceId, availabilityZone, action.lifecycleActionToken);
     const outcomes = await Promise.allSettled(

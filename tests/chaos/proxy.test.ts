@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { startChaosProxy, type ChaosProxy, type ChaosProxyOptions } from "../../lambda/bench/chaos-proxy";
 import { FaultInjector } from "../../lambda/bench/fault-injector";
+import { LatencyModel, parseRange } from "../../lambda/bench/latency-model";
 import { SeededRandom } from "../../lambda/bench/seeded-random";
 import {
   TokenBucket,
@@ -92,6 +93,64 @@ describe("chaos proxy: seeded faults", () => {
     const b = new SeededRandom(5);
     a.next();
     assert.equal(a.fork(3).next(), b.fork(3).next());
+  });
+});
+
+describe("chaos proxy: latency model", () => {
+  const attachment = (id: string, status: string): string =>
+    `<attachment><attachmentId>${id}</attachmentId><deviceIndex>1</deviceIndex><status>${status}</status></attachment>`;
+
+  it("shows an accepted attachment as attaching until its drawn time has passed, and only that one", () => {
+    let now = 1_000;
+    const model = new LatencyModel(
+      { roundTripMs: { min: 0, max: 0 }, attachingMs: { min: 500, max: 500 }, seed: 1 },
+      () => now,
+    );
+    model.noteAttach(
+      "<AttachNetworkInterfaceResponse><attachmentId>eni-attach-1</attachmentId></AttachNetworkInterfaceResponse>",
+    );
+    const body = `<set><item>${attachment("eni-attach-1", "attached")}</item><item>${attachment("eni-attach-0", "attached")}</item></set>`;
+    assert.equal(
+      model.rewrite(body),
+      `<set><item>${attachment("eni-attach-1", "attaching")}</item><item>${attachment("eni-attach-0", "attached")}</item></set>`,
+    );
+    now += 499;
+    assert.match(
+      model.rewrite(body),
+      /eni-attach-1<\/attachmentId><deviceIndex>1<\/deviceIndex><status>attaching/,
+    );
+    now += 1;
+    assert.equal(model.rewrite(body), body, "attached once the time has passed");
+    assert.equal(model.attachmentsShownAttaching, 2);
+  });
+
+  it("draws the same attach times for the same seed, within the range", () => {
+    const times = (seed: number): number[] => {
+      const model = new LatencyModel(
+        { roundTripMs: { min: 0, max: 0 }, attachingMs: { min: 800, max: 2_000 }, seed },
+        () => 0,
+      );
+      return [1, 2, 3, 4, 5].map((n) => {
+        model.noteAttach(`<attachmentId>a-${n}</attachmentId>`);
+        return model.readyAt(`a-${n}`) as number;
+      });
+    };
+    assert.deepEqual(times(3), times(3));
+    assert.notDeepEqual(times(3), times(4));
+    assert.ok(
+      times(3).every((t) => t >= 800 && t <= 2_000),
+      JSON.stringify(times(3)),
+    );
+  });
+
+  it("parses and checks its ranges", () => {
+    assert.deepEqual(parseRange("40-120", "rtt-ms"), { min: 40, max: 120 });
+    assert.deepEqual(parseRange("80", "rtt-ms"), { min: 80, max: 80 });
+    assert.throws(() => parseRange("120-40", "rtt-ms"), /--rtt-ms must be/);
+    assert.throws(
+      () => new LatencyModel({ roundTripMs: { min: 5, max: 1 }, attachingMs: { min: 0, max: 0 }, seed: 1 }),
+      /roundTripMs must satisfy/,
+    );
   });
 });
 

@@ -124,6 +124,62 @@ describe("ENI Lambda launch (moto)", function () {
     assert.equal((await enisOf(moto.endpoint, instanceA)).length, 0);
   });
 
+  it("makes at most 4 calls per ENI + 2 per launch: 3 per ENI, a 4th (source/dest check) in host-local only, one attachment check", async () => {
+    // Mixed layout: network 1 host-local, network 2 eni-prefix.
+    const { deps, ec2Calls, autoScalingCalls } = depsFor(moto.endpoint, configFor(world));
+    const outcome = (await createHandler(deps)(launchEvent(instanceA))) as LaunchOutcome;
+    assert.equal(outcome.outcome, "CONTINUE", outcome.error);
+    assert.deepEqual(
+      { ...ec2Calls.byOperation(), ...autoScalingCalls.byOperation() },
+      {
+        DescribeInstances: 1,
+        CreateNetworkInterface: 2,
+        AttachNetworkInterface: 2,
+        ModifyNetworkInterfaceAttribute: 3,
+        DescribeNetworkInterfaces: 1,
+        CompleteLifecycleAction: 1,
+      },
+    );
+    assert.ok(ec2Calls.calls.length + autoScalingCalls.calls.length <= 4 * 2 + 2);
+
+    // Every network in eni-prefix (or vpc-ip): no source/dest-check call at all.
+    for (const ipam of ["eni-prefix", "vpc-ip"] as const) {
+      const networks = world.networks.map((network) => ({
+        ...network,
+        ipam,
+        prefixDelegation: ipam === "eni-prefix",
+      }));
+      const other = await launchInstance(ec2For(moto.endpoint), world, AZ_A);
+      const run = depsFor(moto.endpoint, configFor(world, { networks }));
+      const result = (await createHandler(run.deps)(launchEvent(other))) as LaunchOutcome;
+      assert.equal(result.outcome, "CONTINUE", result.error);
+      const modifies = run.ec2Calls.inputs("ModifyNetworkInterfaceAttribute");
+      assert.deepEqual(
+        modifies.map((input) => Object.keys(input).sort()),
+        [
+          ["Attachment", "NetworkInterfaceId"],
+          ["Attachment", "NetworkInterfaceId"],
+        ],
+        `${ipam}: DeleteOnTermination only`,
+      );
+      assert.equal(run.ec2Calls.calls.length + run.autoScalingCalls.calls.length, 3 * 2 + 3);
+    }
+  });
+
+  it("runs the networks' slots concurrently: every create is sent before the first attach", async () => {
+    const fourNetworks = await buildWorld(ec2For(moto.endpoint), 4);
+    const instance = await launchInstance(ec2For(moto.endpoint), fourNetworks, AZ_A);
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(fourNetworks));
+    const outcome = (await createHandler(deps)(launchEvent(instance))) as LaunchOutcome;
+    assert.equal(outcome.outcome, "CONTINUE", outcome.error);
+    const order = ec2Calls.calls.map((call) => call.operation);
+    assert.deepEqual(order.slice(0, 5), [
+      "DescribeInstances",
+      ...Array<string>(4).fill("CreateNetworkInterface"),
+    ]);
+    assert.equal(outcome.eniIds.length, 4);
+  });
+
   it("asks for one IPv4 prefix only on the prefix-delegation network (moto ignores Ipv4PrefixCount)", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
     await createHandler(deps)(launchEvent(instanceA));

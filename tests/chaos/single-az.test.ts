@@ -1,0 +1,137 @@
+/**
+ * A node group in one AZ (the blog's stacks): the Lambda knows the AZ from its configuration and
+ * does not describe the instance on the happy path. Through the chaos proxy, which enforces EC2's
+ * ClientToken and device-index rules that moto lacks.
+ */
+
+import { strict as assert } from "node:assert";
+import {
+  AttachNetworkInterfaceCommand,
+  CreateNetworkInterfaceCommand,
+  DescribeNetworkInterfacesCommand,
+} from "@aws-sdk/client-ec2";
+import { CLUSTER_TAG_KEY, INSTANCE_TAG_KEY } from "../../components/model/tags";
+import { chaosDeps, INVOCATION_TIME_MS } from "../../lambda/bench/chaos-clients";
+import { startChaosProxy, type ChaosProxy } from "../../lambda/bench/chaos-proxy";
+import { availableClusterEnis } from "../../lambda/bench/end-state";
+import type { LambdaConfig } from "../../lambda/src/config";
+import { createHandler } from "../../lambda/src/handler";
+import type { LaunchOutcome } from "../../lambda/src/launch";
+import {
+  AZ_A,
+  buildWorld,
+  configFor,
+  ec2For,
+  launchEvent,
+  launchInstance,
+  type World,
+} from "../lambda/fixture";
+import { useMoto } from "../support/moto";
+
+describe("ENI Lambda, node group in one AZ (chaos proxy)", function () {
+  this.timeout(60_000);
+  const moto = useMoto();
+  let world: World;
+  let config: LambdaConfig;
+  let proxy: ChaosProxy;
+
+  beforeEach(async () => {
+    world = await buildWorld(ec2For(moto.endpoint), 2);
+    // Both networks host-local, subnets in AZ a only: the blog's layout.
+    config = configFor(world, {
+      networks: world.networks.map((network) => ({
+        ...network,
+        subnetIdsByAz: { [AZ_A]: network.subnetIdsByAz[AZ_A] },
+        ipam: "host-local",
+        prefixDelegation: false,
+      })),
+    });
+    proxy = await startChaosProxy({ upstream: moto.endpoint, throttle: false });
+  });
+  afterEach(async () => {
+    await proxy.stop();
+  });
+
+  async function deliver(event: ReturnType<typeof launchEvent>) {
+    const container = chaosDeps(proxy.endpoint, config);
+    try {
+      const outcome = (await createHandler({ ...container.deps, attachFirstCheckMs: 0 })(
+        event,
+        INVOCATION_TIME_MS,
+      )) as LaunchOutcome;
+      return { outcome, calls: container.calls.byOperation() };
+    } finally {
+      container.destroy();
+    }
+  }
+
+  const instanceEnis = async (instanceId: string) =>
+    (
+      await ec2For(moto.endpoint).send(
+        new DescribeNetworkInterfacesCommand({
+          Filters: [
+            { Name: `tag:${CLUSTER_TAG_KEY}`, Values: [config.clusterName] },
+            { Name: `tag:${INSTANCE_TAG_KEY}`, Values: [instanceId] },
+          ],
+        }),
+      )
+    ).NetworkInterfaces ?? [];
+
+  it("makes 4 calls per ENI + 2 per launch in host-local: no DescribeInstances", async () => {
+    const instanceId = await launchInstance(ec2For(moto.endpoint), world, AZ_A);
+    const { outcome, calls } = await deliver(launchEvent(instanceId));
+    assert.equal(outcome.outcome, "CONTINUE", outcome.error);
+    assert.deepEqual(calls, {
+      CreateNetworkInterface: 2,
+      AttachNetworkInterface: 2,
+      ModifyNetworkInterfaceAttribute: 4,
+      DescribeNetworkInterfaces: 1,
+      CompleteLifecycleAction: 1,
+    });
+    const enis = await instanceEnis(instanceId);
+    assert.equal(enis.length, 2);
+    assert.ok(
+      enis.every((eni) => eni.Attachment?.InstanceId === instanceId && eni.SourceDestCheck === false),
+    );
+  });
+
+  it("a redelivery reuses the ENIs (ClientToken); a new action token (warm pool) adopts them and deletes its surplus ENIs", async () => {
+    const instanceId = await launchInstance(ec2For(moto.endpoint), world, AZ_A);
+    const first = await deliver(launchEvent(instanceId));
+    assert.equal(first.outcome.outcome, "CONTINUE", first.outcome.error);
+    const ids = first.outcome.eniIds;
+
+    const again = await deliver(launchEvent(instanceId));
+    assert.equal(again.outcome.outcome, "ALREADY_COMPLETED", again.outcome.error);
+    assert.deepEqual(again.outcome.eniIds, ids);
+
+    const warm = await deliver(launchEvent(instanceId, "leaving-the-warm-pool"));
+    assert.equal(warm.outcome.outcome, "CONTINUE", warm.outcome.error);
+    assert.deepEqual(warm.outcome.eniIds, ids, "the attached ENIs are adopted");
+    assert.deepEqual(
+      (await instanceEnis(instanceId)).map((eni) => eni.NetworkInterfaceId).sort(),
+      [...ids].sort(),
+    );
+    assert.deepEqual(await availableClusterEnis(ec2For(moto.endpoint), config.clusterName), []);
+  });
+
+  it("abandons, naming the interface, when a device index holds an ENI the Lambda did not create", async () => {
+    const direct = ec2For(moto.endpoint);
+    const instanceId = await launchInstance(direct, world, AZ_A);
+    const foreign = await direct.send(
+      new CreateNetworkInterfaceCommand({ SubnetId: world.networks[0].subnetIdsByAz[AZ_A] }),
+    );
+    const foreignId = foreign.NetworkInterface?.NetworkInterfaceId as string;
+    await direct.send(
+      new AttachNetworkInterfaceCommand({
+        NetworkInterfaceId: foreignId,
+        InstanceId: instanceId,
+        DeviceIndex: 1,
+      }),
+    );
+    const { outcome } = await deliver(launchEvent(instanceId));
+    assert.equal(outcome.outcome, "ABANDON");
+    assert.match(outcome.error ?? "", new RegExp(`device index 1 of ${instanceId} is taken by ${foreignId}`));
+    assert.deepEqual(await availableClusterEnis(direct, config.clusterName), []);
+  });
+});
