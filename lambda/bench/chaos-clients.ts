@@ -12,7 +12,8 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import type { LambdaConfig } from "../src/config";
 import type { LambdaDeps } from "../src/deps";
 import { guardWithDeadline, InvocationDeadline } from "../src/deadline";
-import { ENI_LAMBDA_TIMEOUT_SECONDS, SDK_MAX_ATTEMPTS, SDK_RETRY_MODE } from "../src/retry-settings";
+import { ENI_LAMBDA_TIMEOUT_SECONDS, SDK_MAX_ATTEMPTS } from "../src/retry-settings";
+import { createRetryStrategy } from "../src/retry-strategy";
 
 /** What the Lambda runtime reports at the start of an invocation: the whole function timeout. */
 export const INVOCATION_TIME_MS = (): number => ENI_LAMBDA_TIMEOUT_SECONDS * 1000;
@@ -92,7 +93,7 @@ export function chaosDeps(endpoint: string, config: LambdaConfig, retry: RetryOv
   const settings = {
     ...motoClientConfig(endpoint),
     maxAttempts: retry.maxAttempts ?? SDK_MAX_ATTEMPTS,
-    retryMode: SDK_RETRY_MODE,
+    retryStrategy: createRetryStrategy(retry.maxAttempts ?? SDK_MAX_ATTEMPTS),
   };
   const ec2 = new EC2Client(settings);
   const autoScaling = new AutoScalingClient(settings);

@@ -3,7 +3,8 @@
  * front of moto (EC2's answers where moto is lenient; no throttling, no faults), with the
  * latency model off and on:
  *   npm run bench:lambda -- [--events 20] [--networks 1,2,4] [--ipam mixed|host-local|eni-prefix]
- *                           [--rtt-ms 40-120] [--attach-ms 800-2000] [--seed 14]
+ *                           [--zones 2] [--rtt-ms 40-120] [--attach-ms 800-2000] [--seed 14]
+ * --zones 1 puts every network's subnets in one AZ (the blog's node group): no DescribeInstances.
  * Prints wall time per event and AWS API calls per event (per operation). Networks: in "mixed",
  * odd networks are host-local and even ones eni-prefix (the fixture's layout); the deployed
  * settings are used as they are (including the pause before the first attachment check).
@@ -35,6 +36,7 @@ interface Sample {
 export interface CaseResult {
   networks: number;
   ipam: string;
+  zones: number;
   latency: boolean;
   samples: Sample[];
 }
@@ -62,20 +64,22 @@ export async function runCase(
   events: number,
   mix: IpamMix,
   latency: LatencyOptions | undefined,
+  zones: 1 | 2 = 2,
 ): Promise<CaseResult> {
   await moto.reset();
   const direct = ec2For(moto.endpoint);
   const world = await buildWorld(direct, networkCount);
   const networks = world.networks.map((network) => {
     const ipam = mix === "mixed" ? network.ipam : mix;
-    return { ...network, ipam, prefixDelegation: ipam === "eni-prefix" };
+    const subnetIdsByAz = zones === 1 ? { [AZ_A]: network.subnetIdsByAz[AZ_A] } : network.subnetIdsByAz;
+    return { ...network, ipam, prefixDelegation: ipam === "eni-prefix", subnetIdsByAz };
   });
   const config = configFor(world, { networks });
   const proxy = await startChaosProxy({ upstream: moto.endpoint, throttle: false, latency });
   const samples: Sample[] = [];
   try {
     for (let i = 0; i < events; i++) {
-      const instanceId = await launchInstance(direct, world, i % 2 === 0 ? AZ_A : AZ_B);
+      const instanceId = await launchInstance(direct, world, zones === 1 || i % 2 === 0 ? AZ_A : AZ_B);
       const container = chaosDeps(proxy.endpoint, config);
       try {
         const started = process.hrtime.bigint();
@@ -95,7 +99,7 @@ export async function runCase(
     await proxy.stop();
     direct.destroy();
   }
-  return { networks: networkCount, ipam: mix, latency: latency !== undefined, samples };
+  return { networks: networkCount, ipam: mix, zones, latency: latency !== undefined, samples };
 }
 
 function printCase(result: CaseResult): void {
@@ -111,7 +115,7 @@ function printCase(result: CaseResult): void {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   console.log(
-    `\n${result.networks} Multus network(s) (${result.ipam}), latency model ${result.latency ? "on" : "off"}, ${samples.length} launch events (min / median / max)`,
+    `\n${result.networks} Multus network(s) (${result.ipam}, ${result.zones} AZ(s)), latency model ${result.latency ? "on" : "off"}, ${samples.length} launch events (min / median / max)`,
   );
   for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
 }
@@ -122,6 +126,8 @@ async function main(): Promise<void> {
   const mix = cliOption("ipam", "mixed") as IpamMix;
   if (!["mixed", "host-local", "eni-prefix", "vpc-ip"].includes(mix))
     throw new Error(`--ipam must be mixed, host-local, eni-prefix or vpc-ip (got ${mix})`);
+  const zones = Number(cliOption("zones", "2"));
+  if (zones !== 1 && zones !== 2) throw new Error(`--zones must be 1 or 2 (got ${zones})`);
   const latency: LatencyOptions = {
     roundTripMs: parseRange(cliOption("rtt-ms", "40-120"), "rtt-ms"),
     attachingMs: parseRange(cliOption("attach-ms", "800-2000"), "attach-ms"),
@@ -135,7 +141,7 @@ async function main(): Promise<void> {
     await runCase(moto, 1, 1, mix, undefined);
     for (const withLatency of [false, true]) {
       for (const networks of networkCounts) {
-        const result = await runCase(moto, networks, events, mix, withLatency ? latency : undefined);
+        const result = await runCase(moto, networks, events, mix, withLatency ? latency : undefined, zones);
         printCase(result);
         results.push(result);
       }
@@ -147,7 +153,7 @@ async function main(): Promise<void> {
           ?.samples.map((s) => s.wallMs) ?? [],
       );
     console.log(
-      `\nSummary (latency model: round trip ${latency.roundTripMs.min}-${latency.roundTripMs.max} ms, attaching ${latency.attachingMs.min}-${latency.attachingMs.max} ms; defaults ${JSON.stringify(DEFAULT_LATENCY)})`,
+      `\nSummary (${mix}, networks in ${zones} AZ(s); latency model: round trip ${latency.roundTripMs.min}-${latency.roundTripMs.max} ms, attaching ${latency.attachingMs.min}-${latency.attachingMs.max} ms; defaults ${JSON.stringify(DEFAULT_LATENCY)})`,
     );
     console.log(
       markdownTable(

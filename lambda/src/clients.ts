@@ -7,7 +7,8 @@
 
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { SDK_MAX_ATTEMPTS, SDK_RETRY_MODE } from "./retry-settings";
+import { SDK_MAX_ATTEMPTS } from "./retry-settings";
+import { createRetryStrategy } from "./retry-strategy";
 
 export interface AwsClients {
   ec2: EC2Client;
@@ -15,6 +16,6 @@ export interface AwsClients {
 }
 
 export function createClients(): AwsClients {
-  const settings = { maxAttempts: SDK_MAX_ATTEMPTS, retryMode: SDK_RETRY_MODE };
+  const settings = { maxAttempts: SDK_MAX_ATTEMPTS, retryStrategy: createRetryStrategy() };
   return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings) };
 }

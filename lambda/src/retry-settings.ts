@@ -2,26 +2,35 @@
  * Every retry and wait setting of the Lambda, in one place, so a load or fault-injection benchmark
  * can read (and a reviewer can check) the worst case against the lifecycle hook's 300 s heartbeat.
  *
- * SDK retries ("standard" mode, @smithy/core 3.41): full-jitter exponential backoff, doubling from
- * 100 ms (1 s after a throttling error such as RequestLimitExceeded), capped at 20 s.
+ * SDK retries (retry-strategy.ts): the SDK's standard strategy (its retry quota, its choice of
+ * retryable errors) with full-jitter exponential backoff from 250 ms, capped at 4 s instead of the
+ * SDK's 20 s.
  *
  * The invocation deadline (deadline.ts), not the attempt count, bounds how long a launch keeps
  * retrying: the launch work stops CLEANUP_RESERVE_MS before the function's timeout, and the clean-up
  * and the lifecycle completion use that reserve. The attempt count only has to be high enough never
  * to give up first. Measured with the burst benchmark (npm run bench:burst: 100 launches at once,
- * two networks, EC2's token buckets, where the ModifyNetworkInterfaceAttribute bucket needs 60 s to
- * drain): with 6 attempts a throttled call gave up after about 15 s and 70 of 100 launches were
- * abandoned; with 10, 98 to 100 completed (unlucky jitter exhausted a call twice); 20 leaves the
- * decision to the deadline. Each retry costs 5 of the client's 500 retry tokens, and a container
- * handles one event at a time, so the budget is not the limit either.
+ * EC2's token buckets):
+ * - with the SDK's 20 s cap, 6 attempts gave up after about 15 s (70 of 100 launches abandoned
+ *   while the Modify bucket needed 60 s), 10 completed 98 to 100, 20 all; but the callers' long
+ *   sleeps left buckets idle: the last CONTINUE came 1.4-1.6x after the binding bucket's bound;
+ * - with a 4 s cap the buckets stay busy (1.1-1.2x the bound) at the price of more throttled
+ *   requests; a 2 s cap with 20 attempts abandoned 10 of 100, so 50 attempts (about 100 s of
+ *   retrying) leave the decision to the deadline again. Each retry costs 5 of the client's 500
+ *   retry tokens, and a container handles one event at a time.
  *
  * Why not "adaptive": its client-side rate limiter drops to 0.5 requests/s after a few throttles and
  * stays low for the life of the client (a warm Lambda container). Measured against moto with four
  * injected throttles it stretched one launch from ~0.1 s to ~7 s; standard mode took ~1.5 s.
  */
-export const SDK_RETRY_MODE = "standard" as const;
 /** Attempts per SDK call, the first included. */
-export const SDK_MAX_ATTEMPTS = 20;
+export const SDK_MAX_ATTEMPTS = 50;
+/**
+ * Backoff between attempts (retry-strategy.ts): full jitter up to min(cap, base x 2^attempt).
+ * (see above and the README's performance section for the figures).
+ */
+export const SDK_BACKOFF_BASE_MS = 250;
+export const SDK_MAX_BACKOFF_MS = 4_000;
 
 /** Waiting for an ENI to become available or attached: bounded exponential backoff with full jitter. */
 export const STATE_WAIT_STARTING_DELAY_MS = 250;

@@ -23,7 +23,8 @@ import {
   TERMINATE_TRANSITION,
   type IncomingEvent,
 } from "../../lambda/src/events";
-import { SDK_MAX_ATTEMPTS, SDK_RETRY_MODE } from "../../lambda/src/retry-settings";
+import { SDK_MAX_ATTEMPTS } from "../../lambda/src/retry-settings";
+import { createRetryStrategy } from "../../lambda/src/retry-strategy";
 import { MOTO_REGION, motoClientConfig } from "../support/moto";
 import { CallLog, answerCompleteLifecycleActionLocally, recordCalls } from "../support/moto-recorder";
 
@@ -43,7 +44,7 @@ export function ec2For(endpoint: string): EC2Client {
   return new EC2Client({
     ...motoClientConfig(endpoint),
     maxAttempts: SDK_MAX_ATTEMPTS,
-    retryMode: SDK_RETRY_MODE,
+    retryStrategy: createRetryStrategy(),
   });
 }
 
@@ -127,7 +128,7 @@ export function depsFor(
   const autoScaling = new AutoScalingClient({
     ...motoClientConfig(endpoint),
     maxAttempts: SDK_MAX_ATTEMPTS,
-    retryMode: SDK_RETRY_MODE,
+    retryStrategy: createRetryStrategy(),
   });
   const ec2Calls = new CallLog();
   const autoScalingCalls = new CallLog();
