@@ -82,6 +82,12 @@ interface Progress {
    * ENI that another delivery attached may belong to an instance whose CONTINUE was accepted.
    */
   attachedHere: Set<string>;
+  /**
+   * ENIs whose attach EC2 answered InvalidNetworkInterface.InUse: attached (by an earlier or a
+   * concurrent delivery, whose CONTINUE may stand) even if this delivery could not confirm where.
+   * The clean-up never deletes them.
+   */
+  inUse: Set<string>;
 }
 
 interface SlotDone {
@@ -202,6 +208,7 @@ async function ensureSlot(
   try {
     attached = await attachOrConfirm(ec2, id, instanceId, slot.deviceIndex);
   } catch (error) {
+    if (errorName(error) === "InvalidNetworkInterface.InUse") progress.inUse.add(id);
     if (instance.described !== false || errorName(error) !== "InvalidParameterValue") throw error;
     return adoptInstead(deps, instanceId, slot, id, error, progress);
   }
@@ -238,7 +245,9 @@ async function cleanUp(deps: LambdaDeps, instanceId: string, progress: Progress)
   });
   const listedIds = new Set(listed.map(eniId));
   // A just-created ENI may not show up in a tag query yet (eventual consistency): add it by ID.
-  const unlisted = [...progress.created].filter((id) => !listedIds.has(id) && !progress.attached.has(id));
+  const unlisted = [...progress.created].filter(
+    (id) => !listedIds.has(id) && !progress.attached.has(id) && !progress.inUse.has(id),
+  );
   const toDelete = [...listed.filter((eni) => eni.Status === "available").map(eniId), ...unlisted];
   const attached = new Map(
     listed
@@ -340,6 +349,7 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
     attached: new Set(),
     attachments: new Map(),
     attachedHere: new Set(),
+    inUse: new Set(),
   };
   let availabilityZone: string | undefined;
   let eniIds: string[];
