@@ -110,11 +110,13 @@ async function attachOrConfirm(
   id: string,
   instanceId: string,
   deviceIndex: number,
+  progress: Progress,
 ): Promise<{ attachmentId: string; here: boolean }> {
   try {
     return { attachmentId: await attachEni(ec2, id, instanceId, deviceIndex), here: true };
   } catch (error) {
     if (errorName(error) !== "InvalidNetworkInterface.InUse") throw error;
+    progress.inUse.add(id);
     const current = await describeEni(ec2, id);
     const attachmentId = current?.Attachment?.AttachmentId;
     if (!current || !isAttachedTo(current, instanceId, deviceIndex) || !attachmentId) throw error;
@@ -206,9 +208,8 @@ async function ensureSlot(
 
   let attached: { attachmentId: string; here: boolean };
   try {
-    attached = await attachOrConfirm(ec2, id, instanceId, slot.deviceIndex);
+    attached = await attachOrConfirm(ec2, id, instanceId, slot.deviceIndex, progress);
   } catch (error) {
-    if (errorName(error) === "InvalidNetworkInterface.InUse") progress.inUse.add(id);
     if (instance.described !== false || errorName(error) !== "InvalidParameterValue") throw error;
     return adoptInstead(deps, instanceId, slot, id, error, progress);
   }

@@ -115,6 +115,27 @@ describe("ENI Lambda, node group in one AZ (chaos proxy)", function () {
     assert.deepEqual(await availableClusterEnis(ec2For(moto.endpoint), config.clusterName), []);
   });
 
+  it("a redelivery that cannot confirm an attach (Describe refused) leaves the first delivery's attached ENIs alone", async () => {
+    // The first delivery's attachment check is the 1st Describe; from the 2nd on, all are refused:
+    // the redelivery's attach answers InUse and cannot be confirmed.
+    await proxy.stop();
+    proxy = await startChaosProxy({
+      upstream: moto.endpoint,
+      throttle: false,
+      faults: [{ action: "DescribeNetworkInterfaces", occurrence: 2, mode: "refused" }],
+    });
+    const instanceId = await launchInstance(ec2For(moto.endpoint), world, AZ_A);
+    const first = await deliver(launchEvent(instanceId));
+    assert.equal(first.outcome.outcome, "CONTINUE", first.outcome.error);
+    const again = await deliver(launchEvent(instanceId));
+    assert.equal(again.outcome.outcome, "ALREADY_COMPLETED");
+    assert.equal(again.outcome.result, "ABANDON");
+    assert.deepEqual(again.outcome.deletedEniIds, []);
+    const enis = await instanceEnis(instanceId);
+    assert.deepEqual(enis.map((eni) => eni.NetworkInterfaceId).sort(), [...first.outcome.eniIds].sort());
+    assert.ok(enis.every((eni) => eni.Attachment?.InstanceId === instanceId));
+  });
+
   it("abandons, naming the interface, when a device index holds an ENI the Lambda did not create", async () => {
     const direct = ec2For(moto.endpoint);
     const instanceId = await launchInstance(direct, world, AZ_A);
