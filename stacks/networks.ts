@@ -20,7 +20,12 @@ export function createMultusNetworks(
   const { install: installSettings } = settings.multus;
   const install: MultusInstallArgs =
     installSettings.method === "yaml"
-      ? { method: "yaml", image: installSettings.image }
+      ? {
+          method: "yaml",
+          image: installSettings.image,
+          version: installSettings.version,
+          resources: installSettings.resources,
+        }
       : {
           method: "helm",
           chart: installSettings.chart,

@@ -15,3 +15,12 @@ export const NETWORK_TAG_KEY = "multus-eks/network";
 export const INSTANCE_TAG_KEY = "multus-eks/instance-id";
 /** The device index the ENI is meant for on its instance. */
 export const DEVICE_INDEX_TAG_KEY = "multus-eks/device-index";
+
+/** Keys the Lambda writes on every Multus ENI; a user tag with one of them would clash (refused in validation). */
+export const LAMBDA_OWNED_TAG_KEYS: readonly string[] = [
+  NO_MANAGE_TAG_KEY,
+  CLUSTER_TAG_KEY,
+  NETWORK_TAG_KEY,
+  INSTANCE_TAG_KEY,
+  DEVICE_INDEX_TAG_KEY,
+];

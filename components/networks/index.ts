@@ -17,6 +17,7 @@ import {
   multusDaemonSet,
   MULTUS_NAMESPACE,
   multusServiceAccount,
+  type MultusDaemonSetOptions,
   NAD_GROUP,
   networkAttachmentDefinitionCrd,
 } from "./multus-manifests";
@@ -43,11 +44,9 @@ export interface MultusHelmInstall {
 }
 
 export type MultusInstallArgs =
-  | {
+  | ({
       readonly method: "yaml";
-      /** Full image reference of the Multus thick plugin. */
-      readonly image: string;
-    }
+    } & MultusDaemonSetOptions)
   | MultusHelmInstall;
 
 export interface MultusSamplesArgs {
@@ -307,7 +306,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
     );
     const daemonSet = new k8s.apps.v1.DaemonSet(
       `${name}-multus-ds`,
-      multusDaemonSet(args.install.image) as unknown as k8s.apps.v1.DaemonSetArgs,
+      multusDaemonSet(args.install) as unknown as k8s.apps.v1.DaemonSetArgs,
       { ...child, dependsOn: [...(args.dependsOn ?? []), crd, binding, config] },
     );
     return { crd, all: [crd, serviceAccount, role, binding, config, daemonSet] };

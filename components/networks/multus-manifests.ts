@@ -5,6 +5,8 @@
  * the node's CNI bin directory. The VPC CNI's `10-aws.conflist` stays the default delegate.
  */
 
+import { INIT_CNI_BIN_DIRECTORY, type MultusVersion } from "./multus-versions";
+
 export const MULTUS_NAMESPACE = "kube-system";
 export const MULTUS_NAME = "multus";
 export const MULTUS_DAEMONSET_NAME = "kube-multus-ds";
@@ -17,9 +19,29 @@ export const DEFAULT_MULTUS_IMAGE_REPOSITORY = "eks/multus-cni";
 export const DEFAULT_MULTUS_IMAGE_TAG = "v4.1.4-eksbuild.3_thick";
 /** The VPC CNI's config file on EKS nodes: Multus delegates a pod's eth0 to it. */
 export const VPC_CNI_CONFLIST = "10-aws.conflist";
+/** The node's CNI config directory as the daemon sees it (mounted from /etc/cni/net.d). */
+const DAEMON_CNI_CONFIG_DIRECTORY = "/host/etc/cni/net.d";
 
-/** Where the binaries live inside the Multus image. */
-const IMAGE_BIN_DIRECTORY = "/usr/src/multus-cni/bin";
+/**
+ * The daemon's requests and limits. Delegates (IPAM plugins) run as its children, inside these
+ * limits: the defaults (stacks/config/schema.ts) are sized from `npm run bench:multus-adds` (README).
+ */
+export interface MultusDaemonResources {
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+/** What the DaemonSet is built from. */
+export interface MultusDaemonSetOptions {
+  /** Full image reference of the Multus thick plugin. */
+  readonly image: string;
+  /** What the image's published manifest needs (multus-versions.ts). */
+  readonly version: MultusVersion;
+  readonly resources: MultusDaemonResources;
+}
+
 /** multus-daemon's default config path; the ConfigMap is mounted there. */
 const DAEMON_CONFIG_DIRECTORY = "/etc/cni/net.d/multus.d";
 
@@ -118,7 +140,10 @@ export function multusClusterRoleBinding(): KubernetesObject {
 /**
  * multus-daemon's config. Paths starting with /host are the node's, as mounted in the daemon;
  * `multusConfigFile: auto` makes the daemon write 00-multus.conf from the master CNI file, so it
- * sorts before (and wraps) the VPC CNI's 10-aws.conflist.
+ * sorts before (and wraps) the VPC CNI's 10-aws.conflist. `readinessindicatorfile` (the daemon
+ * checks it with a plain stat, so it is the path inside the daemon's container) makes the daemon
+ * wait for the VPC CNI's conflist instead of exiting and restarting until it appears, and makes it
+ * exit when the file goes away.
  */
 export function multusDaemonConfig(): Record<string, unknown> {
   return {
@@ -126,11 +151,12 @@ export function multusDaemonConfig(): Record<string, unknown> {
     cniVersion: "0.3.1",
     logLevel: "verbose",
     logToStderr: true,
-    cniConfigDir: "/host/etc/cni/net.d",
-    multusAutoconfigDir: "/host/etc/cni/net.d",
+    cniConfigDir: DAEMON_CNI_CONFIG_DIRECTORY,
+    multusAutoconfigDir: DAEMON_CNI_CONFIG_DIRECTORY,
     multusConfigFile: "auto",
     socketDir: "/host/run/multus/",
     multusMasterCNI: VPC_CNI_CONFLIST,
+    readinessindicatorfile: `${DAEMON_CNI_CONFIG_DIRECTORY}/${VPC_CNI_CONFLIST}`,
   };
 }
 
@@ -147,7 +173,8 @@ function hostPathVolume(name: string, path: string): Record<string, unknown> {
   return { name, hostPath: { path } };
 }
 
-export function multusDaemonSet(image: string): KubernetesObject {
+export function multusDaemonSet(options: MultusDaemonSetOptions): KubernetesObject {
+  const { image, version, resources } = options;
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
@@ -184,17 +211,13 @@ export function multusDaemonSet(image: string): KubernetesObject {
             {
               name: "install-multus-binary",
               image,
-              command: [
-                "sh",
-                "-c",
-                `cp ${IMAGE_BIN_DIRECTORY}/multus-shim /host/opt/cni/bin/multus-shim && ` +
-                  `cp ${IMAGE_BIN_DIRECTORY}/passthru /host/opt/cni/bin/passthru`,
-              ],
+              // Exec form, as published: the image may have no shell.
+              command: [...version.initCommand],
               resources: { requests: { cpu: "10m", memory: "15Mi" } },
               securityContext: { privileged: true },
               terminationMessagePolicy: "FallbackToLogsOnError",
               volumeMounts: [
-                { name: "cnibin", mountPath: "/host/opt/cni/bin", mountPropagation: "Bidirectional" },
+                { name: "cnibin", mountPath: INIT_CNI_BIN_DIRECTORY, mountPropagation: "Bidirectional" },
               ],
             },
           ],
@@ -202,10 +225,10 @@ export function multusDaemonSet(image: string): KubernetesObject {
             {
               name: "kube-multus",
               image,
-              command: [`${IMAGE_BIN_DIRECTORY}/multus-daemon`],
+              command: [...version.daemonCommand],
               resources: {
-                requests: { cpu: "100m", memory: "50Mi" },
-                limits: { cpu: "100m", memory: "50Mi" },
+                requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+                limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
               },
               securityContext: { privileged: true },
               terminationMessagePolicy: "FallbackToLogsOnError",
@@ -252,13 +275,13 @@ export function multusDaemonSet(image: string): KubernetesObject {
 }
 
 /** The whole install, in apply order (the CRD first: the daemon watches NADs). */
-export function multusManifests(image: string): KubernetesObject[] {
+export function multusManifests(options: MultusDaemonSetOptions): KubernetesObject[] {
   return [
     networkAttachmentDefinitionCrd(),
     multusServiceAccount(),
     multusClusterRole(),
     multusClusterRoleBinding(),
     multusConfigMap(),
-    multusDaemonSet(image),
+    multusDaemonSet(options),
   ];
 }

@@ -4,7 +4,13 @@
  */
 import type { MultusNetwork } from "../../components/model/network";
 import type { MultusHelmInstall } from "../../components/networks";
-import { multusImageReference } from "../../components/networks/multus-manifests";
+import { multusImageReference, type MultusDaemonResources } from "../../components/networks/multus-manifests";
+import {
+  KNOWN_MULTUS_VERSIONS,
+  multusVersionFor,
+  type MultusVersion,
+} from "../../components/networks/multus-versions";
+import { quantityProblem, type QuantityKind } from "./quantity";
 import { nadNameProblems, planNetworkAttachments } from "../../components/networks/nad";
 import { planSamples } from "../../components/networks/samples";
 import { eksImageRegistry, RegionInfo } from "../regions";
@@ -20,6 +26,9 @@ export type MultusInstallSettings =
       readonly tag: string;
       /** registry/repository:tag */
       readonly image: string;
+      /** What the tag's published manifest needs (init and daemon commands). */
+      readonly version: MultusVersion;
+      readonly resources: MultusDaemonResources;
     }
   | MultusHelmInstall;
 
@@ -38,7 +47,16 @@ export interface MultusContext {
   readonly nodeZones: readonly string[];
 }
 
-const IMAGE_SETTINGS = ["multusImageRegistry", "multusImageRepository", "multusImageTag"] as const;
+const IMAGE_SETTINGS = [
+  "multusImageRegistry",
+  "multusImageRepository",
+  "multusImageTag",
+  "multusInitCommand",
+  "multusDaemonCpuRequest",
+  "multusDaemonCpuLimit",
+  "multusDaemonMemoryRequest",
+  "multusDaemonMemoryLimit",
+] as const;
 const HELM_SETTINGS = [
   "multusHelmChart",
   "multusHelmRepository",
@@ -155,13 +173,56 @@ function readYaml(
   }
   if (!TAG.test(tag))
     problems.add("multusImageTag", `"${tag}" is not an image tag such as v4.1.4-eksbuild.3_thick`);
+  const initCommand = read.get("multusInitCommand");
+  const commandOk =
+    Array.isArray(initCommand) && initCommand.every((part) => typeof part === "string" && part.length > 0);
+  if (!commandOk) {
+    problems.add(
+      "multusInitCommand",
+      'must be a list of strings (exec form), e.g. ["cp", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"]',
+    );
+  }
+  const version = multusVersionFor(tag, commandOk ? (initCommand as string[]) : undefined);
+  if (!version && commandOk) {
+    problems.add(
+      "multusImageTag",
+      `"${tag}" is not a Multus version this program knows (${Object.keys(KNOWN_MULTUS_VERSIONS).join(", ")}): ` +
+        "use one of them, or also set multusInitCommand to the init container command of that tag's published " +
+        "manifest (exec form; a binary the image lacks makes the init container fail on every node)",
+    );
+  }
   return {
     method: "yaml",
     registry,
     repository,
     tag,
     image: multusImageReference({ registry, repository, tag }),
+    version: version ?? { binaries: [], initCommand: [], daemonCommand: [] },
+    resources: readDaemonResources(read, problems),
   };
+}
+
+function readDaemonResources(read: SettingReader, problems: Problems): MultusDaemonResources {
+  const quantity = (name: SettingName, kind: QuantityKind): { text: string; value?: number } => {
+    const text = read.get(name) as string;
+    const checked = quantityProblem(text, kind);
+    if (checked.problem) problems.add(name, checked.problem);
+    return { text, value: checked.value };
+  };
+  const pair = (request: SettingName, limit: SettingName, kind: QuantityKind): [string, string] => {
+    const wanted = quantity(request, kind);
+    const cap = quantity(limit, kind);
+    if (wanted.value !== undefined && cap.value !== undefined && wanted.value > cap.value) {
+      problems.add(
+        request,
+        `${wanted.text} is more than ${limit} (${cap.text}): a request cannot exceed its limit`,
+      );
+    }
+    return [wanted.text, cap.text];
+  };
+  const [cpuRequest, cpuLimit] = pair("multusDaemonCpuRequest", "multusDaemonCpuLimit", "cpu");
+  const [memoryRequest, memoryLimit] = pair("multusDaemonMemoryRequest", "multusDaemonMemoryLimit", "memory");
+  return { cpuRequest, cpuLimit, memoryRequest, memoryLimit };
 }
 
 function readHelm(read: SettingReader, problems: Problems): MultusInstallSettings {

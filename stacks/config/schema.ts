@@ -191,6 +191,35 @@ export const SETTINGS = {
     description: "Tag of the Multus thick-plugin image (yaml install).",
     default: "v4.1.4-eksbuild.3_thick",
   },
+  multusInitCommand: {
+    kind: "array",
+    description:
+      "Init container command (exec form) that copies the Multus shim into /host/opt/cni/bin (yaml install); empty means the one published for a known multusImageTag. Needed for any other tag.",
+    default: [],
+  },
+  multusDaemonCpuRequest: {
+    kind: "string",
+    description:
+      "CPU request of the Multus daemon (yaml install); delegate IPAM plugins run inside its limits.",
+    default: "100m",
+  },
+  multusDaemonCpuLimit: {
+    kind: "string",
+    description:
+      "CPU limit of the Multus daemon (yaml install), sized for a burst of delegate ADDs (README).",
+    default: "1",
+  },
+  multusDaemonMemoryRequest: {
+    kind: "string",
+    description: "Memory request of the Multus daemon (yaml install).",
+    default: "384Mi",
+  },
+  multusDaemonMemoryLimit: {
+    kind: "string",
+    description:
+      "Memory limit of the Multus daemon (yaml install), sized for a burst of delegate ADDs (README); 50Mi gets it OOM-killed.",
+    default: "384Mi",
+  },
   multusHelmChart: {
     kind: "string",
     description: "Multus chart (helm install): a chart name in multusHelmRepository, or an oci:// reference.",

@@ -1,3 +1,4 @@
+import { LAMBDA_OWNED_TAG_KEYS } from "../../components/model/tags";
 import { Problems } from "./problems";
 import { SettingReader } from "./reader";
 
@@ -16,7 +17,12 @@ export function readTags(read: SettingReader, problems: Problems): Record<string
       key.length <= 128 &&
       value.length <= 256 &&
       !key.toLowerCase().startsWith("aws:");
-    if (valid) {
+    if (LAMBDA_OWNED_TAG_KEYS.includes(key)) {
+      problems.add(
+        `tags.${key}`,
+        "is set by the ENI-attach Lambda on every Multus ENI (the program owns its value): remove it from tags",
+      );
+    } else if (valid) {
       tags[key] = value;
     } else {
       problems.add(

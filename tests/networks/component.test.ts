@@ -81,6 +81,7 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
       multusConfigFile: "auto",
       socketDir: "/host/run/multus/",
       multusMasterCNI: "10-aws.conflist",
+      readinessindicatorfile: "/host/etc/cni/net.d/10-aws.conflist",
     });
   });
 
@@ -219,6 +220,8 @@ describe("MultusNetworks images and install methods", () => {
         multusImageRegistry: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn",
         multusImageRepository: "mirror/multus",
         multusImageTag: "v4.1.4-custom",
+        // An unknown tag needs its init command (see multus-daemon-settings.test.ts).
+        multusInitCommand: ["cp", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"],
         sampleImage: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/tools/netshoot:v0.13",
       }),
     );

@@ -13,6 +13,11 @@ const MULTUS_SETTINGS = [
   "multusImageRegistry",
   "multusImageRepository",
   "multusImageTag",
+  "multusInitCommand",
+  "multusDaemonCpuRequest",
+  "multusDaemonCpuLimit",
+  "multusDaemonMemoryRequest",
+  "multusDaemonMemoryLimit",
   "multusHelmChart",
   "multusHelmRepository",
   "multusHelmVersion",
@@ -50,6 +55,12 @@ describe("Multus settings", () => {
         repository: "eks/multus-cni",
         tag: "v4.1.4-eksbuild.3_thick",
         image: "961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
+        version: {
+          binaries: ["multus-shim"],
+          initCommand: ["cp", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"],
+          daemonCommand: ["/usr/src/multus-cni/bin/multus-daemon"],
+        },
+        resources: { cpuRequest: "100m", cpuLimit: "1", memoryRequest: "384Mi", memoryLimit: "384Mi" },
       },
       samplesEnabled: true,
       connectivityCheckEnabled: true,
@@ -232,8 +243,10 @@ describe("Multus settings", () => {
         assert.match(text, new RegExp(`^#\\s+${name}\\b`, "m"));
         continue;
       }
+      // Lists also declare their item type (checked with every setting in project-files.test.ts).
+      const { items: _items, ...declared } = project.config[name] as Record<string, unknown>;
       assert.deepEqual(
-        project.config[name],
+        declared,
         { type: spec.kind, description: spec.description, default: spec.default },
         name,
       );
