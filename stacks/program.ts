@@ -26,6 +26,7 @@ export function buildStack(
     clusterName: settings.clusterName,
     telecomIngressCidrs: settings.telecomIngressCidrs,
     prefixReservations: settings.prefixReservations,
+    addressReservations: settings.addressReservations,
     tags: baseTags,
     ...(settings.bastion.enabled
       ? {

@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_TAG_KEY } from "../model/tags";
 import { PlannedSubnet, SubnetLayout } from "./plan";
+import type { AddressReservation } from "./address-reservations";
 import type { PrefixReservation } from "./prefix-reservations";
 import { TELECOM_PORTS } from "./telecom-ports";
 
@@ -34,6 +35,11 @@ export interface MultusVpcArgs {
   readonly bastion?: BastionArgs;
   /** Prefix reservations on Multus subnets (eni-prefix networks), from `planPrefixReservations`. */
   readonly prefixReservations?: readonly PrefixReservation[];
+  /**
+   * Explicit reservations over the fixed pod ranges and pinned addresses of Multus networks, from
+   * `planAddressReservations`: EC2 then never gives an ENI one of those addresses.
+   */
+  readonly addressReservations?: readonly AddressReservation[];
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -190,6 +196,20 @@ export class MultusVpc extends pulumi.ComponentResource {
           cidrBlock: reservation.cidr,
           reservationType: "prefix",
           description: `/28 prefixes for the nodes on Multus network ${reservation.network}`,
+        },
+        parent,
+      );
+    }
+
+    for (const reservation of args.addressReservations ?? []) {
+      const suffix = zoneSuffix(reservation.availabilityZone);
+      new aws.ec2.SubnetCidrReservation(
+        `${name}-pods-${reservation.network}-${suffix}-${reservation.cidr.replace(/[./]/g, "-")}`,
+        {
+          subnetId: multusSubnetIds[reservation.network][reservation.availabilityZone],
+          cidrBlock: reservation.cidr,
+          reservationType: "explicit",
+          description: `Pod addresses ${reservation.purpose} of Multus network ${reservation.network}`,
         },
         parent,
       );

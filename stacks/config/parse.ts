@@ -18,6 +18,7 @@ import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
 import { InstanceTypeFactsMode, readNodeGroup } from "./nodegroup";
 import { readPrefixReservations } from "./prefixes";
+import { readAddressReservations } from "./addresses";
 import { Problems } from "./problems";
 import { RawConfig, SettingReader, closestSetting } from "./reader";
 import { SETTINGS } from "./schema";
@@ -183,6 +184,13 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     nodeGroup.availabilityZones,
     nodeGroup.maxSize,
   );
+  const addressReservations = readAddressReservations(
+    problems,
+    networks,
+    nodeGroup.availabilityZones,
+    multus,
+    prefixReservations,
+  );
 
   problems.throwIfAny();
   return {
@@ -200,6 +208,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     endpoint: access.endpoint,
     nodeGroup,
     prefixReservations,
+    addressReservations,
     tags,
     multus,
   };

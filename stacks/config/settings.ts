@@ -3,6 +3,7 @@
  */
 import type { MultusNetwork } from "../../components/model/network";
 import type { SubnetLayout } from "../../components/vpc/plan";
+import type { AddressReservation } from "../../components/vpc/address-reservations";
 import type { PrefixReservation } from "../../components/vpc/prefix-reservations";
 import type { RegionInfo } from "../regions";
 import type { MultusSettings } from "./multus";
@@ -51,6 +52,8 @@ export interface StackSettings {
   readonly nodeGroup: NodeGroupSettings;
   /** Subnet CIDR reservations for eni-prefix networks (empty when there are none or they are off). */
   readonly prefixReservations: readonly PrefixReservation[];
+  /** Explicit subnet CIDR reservations over fixed ranges and pinned addresses. */
+  readonly addressReservations: readonly AddressReservation[];
   readonly tags: Readonly<Record<string, string>>;
   readonly multus: MultusSettings;
 }

@@ -1,0 +1,169 @@
+// Explicit subnet CIDR reservations over the fixed pod ranges and pinned addresses (defect 3): the
+// pure block plan against an independent brute-force minimum, the settings, and the resources.
+import * as assert from "assert";
+import fc from "fast-check";
+import { ip2long, long2ip, Netmask } from "netmask";
+import { cidrsOverlap } from "../../components/model/cidr";
+import { planAddressReservations, rangeBlocks } from "../../components/vpc/address-reservations";
+import { pinnedAddresses } from "../../stacks/config/addresses";
+import { parseSettings } from "../../stacks/config/parse";
+import { rawConfig } from "../../stacks/offline/engine";
+import { readStackFile } from "../../stacks/offline/stack-file";
+import { resourcesOfType, runStack } from "../support/offline";
+
+const RESERVATION = "aws:ec2/subnetCidrReservation:SubnetCidrReservation";
+
+/** Every address of the blocks, as numbers (blocks from the code under test, expanded by netmask). */
+function addressesOf(blocks: readonly string[]): number[] {
+  return blocks.flatMap((block) => {
+    const net = new Netmask(block);
+    return Array.from({ length: net.size }, (_, i) => net.netLong + i);
+  });
+}
+
+/**
+ * Independent oracle: the fewest aligned blocks covering exactly start..end, by exhaustive dynamic
+ * programming over every aligned block that starts at each address and stays inside the range.
+ */
+function fewestBlocks(start: number, end: number): number {
+  const best = new Map<number, number>([[end + 1, 0]]);
+  for (let at = end; at >= start; at--) {
+    let least = Infinity;
+    for (let size = 1; at % size === 0 && at + size - 1 <= end; size *= 2) {
+      least = Math.min(least, 1 + (best.get(at + size) as number));
+    }
+    best.set(at, least);
+  }
+  return best.get(start) as number;
+}
+
+const BASE = ip2long("10.0.0.0");
+
+describe("explicit reservation blocks for an address range", function () {
+  it("gives the blocks of anchors.md's example: .70-.80 is .70/31, .72/29, .80/32", function () {
+    assert.deepEqual(rangeBlocks("10.0.4.70", "10.0.4.80"), ["10.0.4.70/31", "10.0.4.72/29", "10.0.4.80/32"]);
+    assert.deepEqual(rangeBlocks("10.0.6.0", "10.0.6.255"), ["10.0.6.0/24"]);
+    assert.deepEqual(rangeBlocks("10.0.4.9", "10.0.4.9"), ["10.0.4.9/32"]);
+  });
+
+  it("covers exactly the range, with aligned blocks, nothing outside, and the fewest blocks", function () {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 0, max: 1023 }), (offset, length) => {
+        const start = BASE + offset;
+        const end = start + length;
+        const blocks = rangeBlocks(long2ip(start), long2ip(end));
+        for (const block of blocks) {
+          assert.equal(new Netmask(block).toString(), block, `${block} is aligned (canonical)`);
+        }
+        const covered = addressesOf(blocks).sort((a, b) => a - b);
+        assert.equal(covered.length, length + 1, "no address twice, none missing");
+        assert.equal(covered[0], start, "nothing before the range");
+        assert.equal(covered[covered.length - 1], end, "nothing after the range");
+        assert.ok(
+          covered.every((address, i) => address === start + i),
+          "contiguous: exactly the range",
+        );
+        assert.equal(blocks.length, fewestBlocks(start, end), "fewest blocks (brute force)");
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("explicit reservations in settings and resources", function () {
+  it("covers every fixed range and pinned address of both China stacks, in every AZ subnet, clear of prefix reservations", function () {
+    for (const stack of ["ningxia", "beijing"]) {
+      const settings = parseSettings(rawConfig(readStackFile(stack)), { project: "multus-eks", stack });
+      const fixed = settings.networks.filter((network) => network.ipam !== "eni-prefix");
+      assert.ok(fixed.length > 0);
+      const pins = pinnedAddresses(settings.networks, settings.nodeGroup.availabilityZones, settings.multus);
+      assert.ok(pins.length > 0, "the samples pin addresses");
+      for (const network of fixed) {
+        for (const subnet of network.subnets) {
+          const blocks = settings.addressReservations
+            .filter((r) => r.network === network.name && r.availabilityZone === subnet.availabilityZone)
+            .map((r) => r.cidr);
+          const covered = new Set(addressesOf(blocks));
+          const wanted = new Set<number>();
+          for (let a = ip2long(subnet.rangeStart); a <= ip2long(subnet.rangeEnd); a++) wanted.add(a);
+          for (const pin of pins.filter(
+            (p) => p.network === network.name && p.availabilityZone === subnet.availabilityZone,
+          ))
+            wanted.add(ip2long(pin.address));
+          assert.deepEqual(
+            [...covered].sort(),
+            [...wanted].sort(),
+            `${stack} ${network.name} ${subnet.cidr}`,
+          );
+        }
+      }
+      for (const address of settings.addressReservations) {
+        for (const prefix of settings.prefixReservations) {
+          assert.ok(!cidrsOverlap(address.cidr, prefix.cidr), `${address.cidr} overlaps ${prefix.cidr}`);
+        }
+      }
+    }
+  });
+
+  it("covers a pinned address outside the range too, and none for eni-prefix networks", function () {
+    const settings = parseSettings(
+      {
+        "aws:region": "cn-northwest-1",
+        availabilityZones: ["cn-northwest-1a", "cn-northwest-1b"],
+        networks: [
+          { name: "ipvlan-conf-1", rangeStart: 70, rangeEnd: 80 },
+          { name: "routed", ipam: "eni-prefix" },
+        ],
+        nodeMaxSize: 3,
+      },
+      { project: "multus-eks", stack: "s" },
+    );
+    assert.deepEqual(
+      [...new Set(settings.addressReservations.map((r) => r.network))],
+      ["ipvlan-conf-1"],
+      "eni-prefix has no fixed range: its prefix reservations cover it",
+    );
+    const zoneA = (pins: { network: string; availabilityZone: string; address: string }[]) =>
+      planAddressReservations(settings.networks, pins)
+        .filter((r) => r.availabilityZone === "cn-northwest-1a")
+        .map((r) => r.cidr);
+    const pin = (address: string) => ({
+      network: "ipvlan-conf-1",
+      availabilityZone: "cn-northwest-1a",
+      address,
+    });
+    assert.deepEqual(zoneA([pin("10.0.4.90")]), [
+      "10.0.4.70/31",
+      "10.0.4.72/29",
+      "10.0.4.80/32",
+      "10.0.4.90/32",
+    ]);
+    assert.deepEqual(
+      zoneA([pin("10.0.4.81")]),
+      ["10.0.4.70/31", "10.0.4.72/29", "10.0.4.80/31"],
+      "a touching pin joins the range",
+    );
+  });
+
+  it("declares them as explicit SubnetCidrReservations in the network's subnet of each AZ (before: none)", async function () {
+    const run = await runStack("ningxia");
+    const explicit = resourcesOfType(run, RESERVATION).filter(
+      (resource) => resource.inputs.reservationType === "explicit",
+    );
+    assert.deepEqual(
+      explicit.map((resource) => resource.inputs.cidrBlock),
+      [
+        ...["10.0.4", "10.0.5"].flatMap((net) => [`${net}.70/31`, `${net}.72/29`, `${net}.80/32`]),
+        ...["10.0.6", "10.0.7"].flatMap((net) => [
+          `${net}.10/31`,
+          `${net}.12/30`,
+          `${net}.16/29`,
+          `${net}.24/30`,
+          `${net}.28/31`,
+          `${net}.30/32`,
+        ]),
+      ],
+    );
+    for (const resource of explicit) assert.ok(resource.inputs.subnetId, "bound to a subnet");
+  });
+});
