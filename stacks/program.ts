@@ -19,6 +19,7 @@ export function buildStack(
   settings: StackSettings,
   instanceFacts?: InstanceTypeFacts,
 ): Record<string, unknown> {
+  for (const warning of settings.warnings) void pulumi.log.warn(warning);
   const baseTags = { "multus-eks/stack": settings.stack, ...settings.tags };
   const vpc = new MultusVpc(settings.clusterName, {
     layout: settings.layout,

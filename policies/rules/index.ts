@@ -5,6 +5,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { chinaPartition } from "./china-partition";
+import { hostLocalSingleNode } from "./host-local-single-node";
 import { multusEniNoManage } from "./multus-eni-no-manage";
 import { nadRangeInSubnet } from "./nad-range-in-subnet";
 import { ebsEncryption } from "./security/ebs-encryption";
@@ -20,6 +21,7 @@ export const policies: Policies = [
   multusEniNoManage,
   subnetsNoOverlap,
   nadRangeInSubnet,
+  hostLocalSingleNode,
   chinaPartition,
   imdsv2Required,
   noWorldOpenIngress,

@@ -19,6 +19,7 @@ import { readNetworkSpecs, resolveNetworks } from "./networks";
 import { InstanceTypeFactsMode, readNodeGroup } from "./nodegroup";
 import { readPrefixReservations } from "./prefixes";
 import { readAddressReservations } from "./addresses";
+import { hostLocalCrossNodeWarnings } from "../../components/networks/host-local-warning";
 import { Problems } from "./problems";
 import { RawConfig, SettingReader, closestSetting } from "./reader";
 import { SETTINGS } from "./schema";
@@ -211,5 +212,6 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     addressReservations,
     tags,
     multus,
+    warnings: hostLocalCrossNodeWarnings(networks, nodeGroup.maxSize),
   };
 }

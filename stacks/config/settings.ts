@@ -56,4 +56,6 @@ export interface StackSettings {
   readonly addressReservations: readonly AddressReservation[];
   readonly tags: Readonly<Record<string, string>>;
   readonly multus: MultusSettings;
+  /** Valid but probably not what the user wants: printed by the plan and logged by `pulumi up`. */
+  readonly warnings: readonly string[];
 }

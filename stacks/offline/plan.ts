@@ -34,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
   console.log("");
   console.log("Outputs");
   console.log(renderOutputs(run.outputs));
+  if (settings.warnings.length > 0) {
+    console.log("");
+    console.log("Warnings");
+    for (const warning of settings.warnings) console.log(`  ! ${warning}`);
+  }
   console.log("");
   console.log(`Planned in ${seconds.toFixed(2)} s with no cloud calls.`);
   return 0;

@@ -15,6 +15,7 @@ const EXPECTED = [
   "subnets-no-overlap",
   "nad-range-in-subnet",
   "china-partition",
+  "host-local-single-node",
   "imdsv2-required",
   "no-world-open-ingress",
   "ebs-encryption",
