@@ -2,6 +2,7 @@
  * The explicit subnet CIDR reservations over the networks' fixed ranges and the addresses the
  * samples and the check pin, and a check that they never overlap the prefix reservations.
  */
+import { ip2long } from "netmask";
 import type { MultusNetwork } from "../../components/model/network";
 import { cidrsOverlap } from "../../components/model/cidr";
 import { planNetworkAttachments } from "../../components/networks/nad";
@@ -49,7 +50,11 @@ export function readAddressReservations(
   } catch {
     // readMultusSettings has already reported why the samples cannot be planned.
   }
-  const reservations = planAddressReservations(networks, pinned);
+  // A network whose range is inverted has its own problem already (resolveNetworks).
+  const ordered = networks.filter((network) =>
+    network.subnets.every((subnet) => ip2long(subnet.rangeStart) <= ip2long(subnet.rangeEnd)),
+  );
+  const reservations = planAddressReservations(ordered, pinned);
   for (const reservation of reservations) {
     const clash = prefixReservations.find(
       (prefix) =>

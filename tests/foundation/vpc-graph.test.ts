@@ -124,6 +124,9 @@ describe("MultusVpc resource graph", function () {
       [INGRESS_RULE]: 6,
       [EGRESS_RULE]: 2,
       [INSTANCE]: 1,
+      // explicit reservations over the two host-local ranges in both AZs: 3 blocks for .70-.80, 6 for
+      // .10-.30 (address-reservations.test.ts checks the blocks)
+      "aws:ec2/subnetCidrReservation:SubnetCidrReservation": 2 * (3 + 6),
       "aws:iam/role:Role": 1,
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
       "aws:iam/instanceProfile:InstanceProfile": 1,
