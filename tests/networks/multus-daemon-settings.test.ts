@@ -2,7 +2,7 @@
 // validation names the setting and the fix, before anything is deployed.
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../../stacks/config";
-import { ningxia, settingsOf } from "./harness";
+import { ningxia, runNetworks, settingsOf, TYPES } from "./harness";
 
 function problemsOf(raw: Record<string, unknown>): { setting: string; message: string }[] {
   try {
@@ -89,6 +89,25 @@ describe("Multus daemon resources", () => {
       yamlInstall(ningxia({ multusDaemonMemoryRequest: "256Mi", multusDaemonMemoryLimit: "1Gi" })).resources,
       { cpuRequest: "100m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "1Gi" },
     );
+  });
+
+  it("puts them on the daemon container, and an explicit init command on the init container", async () => {
+    const command = ["/usr/src/multus-cni/bin/install_multus", "-d", "/host/opt/cni/bin", "-t", "thick"];
+    const run = await runNetworks(
+      ningxia({
+        multusImageTag: "v4.2.3-mirror_thick",
+        multusInitCommand: command,
+        multusDaemonCpuLimit: "2",
+        multusDaemonMemoryLimit: "1Gi",
+      }),
+    );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const pod = (run.one(TYPES.daemonSet).inputs as any).spec.template.spec;
+    assert.deepEqual(pod.containers[0].resources, {
+      requests: { cpu: "100m", memory: "384Mi" },
+      limits: { cpu: "2", memory: "1Gi" },
+    });
+    assert.deepEqual(pod.initContainers[0].command, command);
   });
 
   it("refuses malformed quantities and a request above its limit", () => {
