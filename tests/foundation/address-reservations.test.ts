@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { ip2long, long2ip, Netmask } from "netmask";
 import { cidrsOverlap } from "../../components/model/cidr";
 import { planAddressReservations, rangeBlocks } from "../../components/vpc/address-reservations";
-import { pinnedAddresses } from "../../stacks/config/addresses";
+import { pinnedAddresses, readAddressReservations } from "../../stacks/config/addresses";
+import { ConfigError, Problems } from "../../stacks/config/problems";
 import { parseSettings } from "../../stacks/config/parse";
 import { rawConfig } from "../../stacks/offline/engine";
 import { readStackFile } from "../../stacks/offline/stack-file";
@@ -143,6 +144,34 @@ describe("explicit reservations in settings and resources", function () {
       ["10.0.4.70/31", "10.0.4.72/29", "10.0.4.80/31"],
       "a touching pin joins the range",
     );
+  });
+
+  it("reports an explicit reservation that would overlap a prefix reservation of the same subnet", function () {
+    const settings = parseSettings(rawConfig(readStackFile("ningxia")), {
+      project: "multus-eks",
+      stack: "s",
+    });
+    const problems = new Problems();
+    const clashing = [
+      { network: "ipvlan-conf-1", availabilityZone: "cn-northwest-1a", cidr: "10.0.4.64/28" },
+    ];
+    readAddressReservations(problems, settings.networks, ["cn-northwest-1a"], settings.multus, clashing);
+    assert.throws(
+      () => problems.throwIfAny(),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.length === 2 &&
+        error.problems.every(
+          (p) =>
+            p.setting === "multus-eks:networks" &&
+            /overlaps the prefix reservation 10\.0\.4\.64\/28/.test(p.message),
+        ),
+    );
+    const clear = new Problems();
+    readAddressReservations(clear, settings.networks, ["cn-northwest-1a"], settings.multus, [
+      { ...clashing[0], cidr: "10.0.4.96/28" },
+    ]);
+    assert.equal(clear.count, 0);
   });
 
   it("declares them as explicit SubnetCidrReservations in the network's subnet of each AZ (before: none)", async function () {
