@@ -10,6 +10,8 @@
  *   so when a request leaves the choice to EC2 the proxy makes it, from the addresses EC2 could
  *   give, and names them to moto explicitly. Explicitly named addresses may lie in a reservation:
  *   EC2 allows that.
+ * RunInstances naming a held PrivateIpAddress is refused the same way (moto fails it with an
+ * internal error); its own choice for an instance already skips explicit reservations.
  * Reservations are read from moto (GetSubnetCidrReservations), so ones made directly at moto count.
  * Requests on one subnet are handled one at a time, so a check and its create do not interleave.
  */
@@ -89,10 +91,19 @@ export class Ec2Addresses {
   }
 
   handles(action: string): boolean {
-    return action === "CreateNetworkInterface" || action === "AssignPrivateIpAddresses";
+    return (
+      action === "CreateNetworkInterface" ||
+      action === "AssignPrivateIpAddresses" ||
+      action === "RunInstances"
+    );
   }
 
   async perform(action: string, params: URLSearchParams, forward: ForwardParams): Promise<Forwarded> {
+    if (action === "RunInstances") {
+      const subnetId = params.get("SubnetId");
+      if (!subnetId || !params.get("PrivateIpAddress")) return forward();
+      return this.inTurn(subnetId, () => this.runInstance(subnetId, params, forward));
+    }
     const subnetId =
       action === "CreateNetworkInterface"
         ? params.get("SubnetId")
@@ -232,6 +243,17 @@ export class Ec2Addresses {
       rewritten.set(`PrivateIpAddresses.${i + 1}.Primary`, String(entry.primary));
     });
     return forward(rewritten);
+  }
+
+  private async runInstance(
+    subnetId: string,
+    params: URLSearchParams,
+    forward: ForwardParams,
+  ): Promise<Forwarded> {
+    const named = params.get("PrivateIpAddress") as string;
+    if (!(await this.holders(subnetId)).has(named)) return forward();
+    this.inUseRefusals++;
+    return refusal("InvalidIPAddress.InUse", `Address ${named} is in use.`);
   }
 
   private async assign(

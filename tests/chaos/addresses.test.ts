@@ -11,6 +11,7 @@ import {
   CreateSubnetCidrReservationCommand,
   DescribeNetworkInterfacesCommand,
   EC2Client,
+  RunInstancesCommand,
   type NetworkInterface,
 } from "@aws-sdk/client-ec2";
 import fc from "fast-check";
@@ -243,6 +244,36 @@ describe("EC2 addresses through the chaos proxy", function () {
       secondaries.filter((address) => insideAny(address, reserved)),
       [],
     );
+  });
+
+  it("refuses RunInstances naming an address another ENI holds (InvalidIPAddress.InUse; moto fails it internally)", async () => {
+    const setup = direct();
+    const world = await buildWorld(setup, 1);
+    const SubnetId = world.workerSubnetByAz[AZ_A];
+    const run = (ec2: EC2Client, PrivateIpAddress?: string) =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: world.imageId,
+          InstanceType: "c5.large",
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId,
+          PrivateIpAddress,
+        }),
+      );
+    const first = (await run(setup)).Instances?.[0]?.PrivateIpAddress as string;
+    const motoAnswer = await run(
+      new EC2Client({ ...motoClientConfig(moto.endpoint), maxAttempts: 1 }),
+      first,
+    ).then(
+      () => "accepted",
+      (error: { name: string }) => error.name,
+    );
+    assert.notEqual(motoAnswer, "InvalidIPAddress.InUse", "moto does not answer as EC2");
+    const ec2 = await via(true);
+    await assert.rejects(run(ec2, first), { name: "InvalidIPAddress.InUse" });
+    const free = (await run(ec2, "10.0.2.200")).Instances?.[0]?.PrivateIpAddress;
+    assert.equal(free, "10.0.2.200", "a free address is launched with");
   });
 
   it("launches many instances in the blog's subnets through the Lambda: no Multus ENI gets a reserved address", async () => {
