@@ -142,8 +142,8 @@ export function multusClusterRoleBinding(): KubernetesObject {
  * `multusConfigFile: auto` makes the daemon write 00-multus.conf from the master CNI file, so it
  * sorts before (and wraps) the VPC CNI's 10-aws.conflist. `readinessindicatorfile` (the daemon
  * checks it with a plain stat, so it is the path inside the daemon's container) makes the daemon
- * wait for the VPC CNI's conflist instead of exiting and restarting until it appears, and makes it
- * exit when the file goes away.
+ * wait for the VPC CNI's conflist (v4.1.4: up to 45 s at start) instead of exiting at once while it
+ * is missing, and makes it exit when the file goes away.
  */
 export function multusDaemonConfig(): Record<string, unknown> {
   return {
