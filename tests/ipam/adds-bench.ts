@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { eniPrefixIpamConfig } from "../../components/networks/ipam";
 import { eniMetadataTree, startFakeImds } from "../support/fake-imds";
 import { CNI_PLUGIN_DIRECTORY, hostLocalAvailable } from "./netns";
-import { installPlugin, removeDirectory } from "./support";
+import { installPlugin, PLUGIN_SOURCE, removeDirectory, writeNodeConfig } from "./support";
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const PAGE_BYTES = 4096;
@@ -90,11 +90,15 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= rounds; round++) {
       const stateDirectory = path.join(installed.workDirectory, `state-${round}`);
+      // As on a node: the plugin reads the network's device index and subnets from the node config.
+      const nodeConfig = writeNodeConfig(path.join(installed.workDirectory, `node-config-${round}.json`), [
+        { name: "ipvlan-conf-1", deviceIndex: 1, subnetCidrs: ["10.0.4.0/24", "10.0.5.0/24"] },
+      ]);
       const config = {
         cniVersion: "1.0.0",
         name: "multus-1",
         type: "ipvlan",
-        ipam: eniPrefixIpamConfig({ deviceIndex: 1, stateDirectory, imdsEndpoint: imds.endpoint }),
+        ipam: eniPrefixIpamConfig({ network: "ipvlan-conf-1" }),
       };
       const env = (command: string, id: number): Record<string, string> => ({
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -104,6 +108,8 @@ async function main(): Promise<void> {
         CNI_IFNAME: "net1",
         CNI_PATH: CNI_PLUGIN_DIRECTORY,
         MULTUS_IMDS_ENDPOINT: imds.endpoint,
+        MULTUS_NODE_CONFIG: nodeConfig,
+        MULTUS_ENI_PREFIX_DATA_DIR: stateDirectory,
       });
       let peak = 0;
       const sampler = setInterval(() => {
@@ -135,7 +141,14 @@ async function main(): Promise<void> {
   console.log(
     `multus delegate ADD burst: ${adds} concurrent eni-prefix ADDs (python3 + host-local), ${rounds} rounds`,
   );
-  console.log(`interpreter: ${execFileSync("python3", ["--version"], { encoding: "utf8" }).trim()}`);
+  // The plugin's own interpreter, from its #! line (e.g. /usr/bin/python3 -I).
+  const interpreter = readFileSync(PLUGIN_SOURCE, "utf8")
+    .split("\n")[0]
+    .replace(/^#!\s*/, "")
+    .split(/\s+/)[0];
+  console.log(
+    `interpreter: ${interpreter}, ${execFileSync(interpreter, ["--version"], { encoding: "utf8" }).trim()}`,
+  );
   for (const [i, r] of results.entries()) {
     console.log(
       `  round ${i + 1}: peak summed RSS ${r.peakMiB.toFixed(1)} MiB, CPU ${r.cpuSeconds.toFixed(2)} s, wall ${r.wallSeconds.toFixed(2)} s`,
