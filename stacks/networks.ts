@@ -8,6 +8,7 @@ import { MultusInstallArgs, MultusNetworks } from "../components/networks";
 import { ClusterResult } from "./cluster";
 import { StackSettings } from "./config";
 import { sampleMirrorImage } from "./sample-image";
+import { multusNodeCount, multusNodeZones } from "./config/nodegroup";
 
 export { SAMPLE_MIRROR_REPOSITORY, SAMPLE_MIRROR_TAG, sampleMirrorImage } from "./sample-image";
 
@@ -15,8 +16,10 @@ export function createMultusNetworks(
   settings: StackSettings,
   cluster: Pick<ClusterResult, "kubeconfigJson">,
   dependsOn: pulumi.Resource[],
+  sharedProvider?: k8s.Provider,
 ): MultusNetworks {
-  const provider = new k8s.Provider(`${settings.clusterName}-k8s`, { kubeconfig: cluster.kubeconfigJson });
+  const provider =
+    sharedProvider ?? new k8s.Provider(`${settings.clusterName}-k8s`, { kubeconfig: cluster.kubeconfigJson });
   const { install: installSettings } = settings.multus;
   const install: MultusInstallArgs =
     installSettings.method === "yaml"
@@ -42,13 +45,13 @@ export function createMultusNetworks(
   return new MultusNetworks(settings.clusterName, {
     provider,
     networks: settings.networks,
-    nodeZones: settings.nodeGroup.availabilityZones,
+    nodeZones: multusNodeZones(settings.availabilityZones, settings.nodeGroups),
     install,
     samples: {
       enabled: settings.multus.samplesEnabled,
       image: sampleImage,
       connectivityCheck: settings.multus.connectivityCheckEnabled,
-      nodeCount: settings.nodeGroup.desiredSize,
+      nodeCount: multusNodeCount(settings.nodeGroups),
     },
     dependsOn,
   });

@@ -1,73 +1,169 @@
 /**
- * The stack's Multus node group: settings, VPC and cluster in, one MultusNodeGroup out.
+ * The stack's node groups: settings, VPC and cluster in; one MultusNodeGroup per group, the alarm
+ * topic their ENI Lambdas notify, and the cluster side of the node startup taint out.
+ *
+ * One ENI Lambda per group, not one for all: each group's Lambda is configured with exactly its
+ * own networks and AZs (no lookup of the group at run time, no change to the Lambda), its IAM
+ * policy names only its own subnets, a failing or throttled group cannot delay another group's
+ * launches, its alarms say which group is hurt, and the Lambda's configuration (an environment
+ * variable, 4 KB at most for all variables) does not grow with the number of groups.
  */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import { MultusNodeGroup } from "../components/nodegroup";
+import { AlarmTopic } from "../components/nodegroup/alarm-topic";
+import { StartupUntaint } from "../components/nodegroup/untaint";
 import { MultusVpc } from "../components/vpc";
+import { DEFAULT_NODE_GROUP_NAME } from "./config/nodegroup";
+import { NodeGroupSettings, StackSettings } from "./config/settings";
 import { ClusterResult, SERVICE_CIDR } from "./cluster";
-import { ConfigError } from "./config";
+import { ConfigError } from "./config/problems";
 import { settingKey } from "./config/schema";
-import { StackSettings } from "./config/settings";
 import { InstanceTypeFacts, instanceTypeProblems, tableFacts } from "./instance-type/facts";
 
+/** Every node carries the name of its group, so workloads can pick a group with a nodeSelector. */
+export const NODE_GROUP_LABEL = "multus-eks/node-group";
+
+export interface NodeGroupsResult {
+  readonly groups: readonly MultusNodeGroup[];
+  readonly alarmTopic: AlarmTopic;
+  readonly untaint: StartupUntaint;
+}
+
+/** The default group keeps the names the stack had before nodeGroups existed. */
+export function nodeGroupPrefix(clusterName: string, group: Pick<NodeGroupSettings, "name">): string {
+  return group.name === DEFAULT_NODE_GROUP_NAME ? clusterName : `${clusterName}-${group.name}`;
+}
+
 /**
- * Instance type against the Multus networks, checked before anything is declared. `facts`: EC2's
- * (pulumi preview/up); absent: this program's table (offline plan).
+ * Each group's instance type against its Multus networks, checked before anything is declared.
+ * `facts`: EC2's facts of the first group's instance type (pulumi preview/up); a group of another
+ * type, and the offline plan, use this program's table.
  */
 export function nodeGroupConfigProblems(
   settings: StackSettings,
   facts?: InstanceTypeFacts,
 ): ConfigError | undefined {
-  const { instanceType, maxPods } = settings.nodeGroup;
-  const problems = instanceTypeProblems(
-    { instanceType, maxPods, networks: settings.networks },
-    facts ?? tableFacts(instanceType),
-  );
-  return problems.length === 0
-    ? undefined
-    : new ConfigError(
-        problems.map((problem) => ({ setting: settingKey(problem.setting), message: problem.message })),
-      );
+  const problems = settings.nodeGroups.flatMap((group, index) => {
+    const use = {
+      instanceType: group.instanceType,
+      maxPods: group.maxPods,
+      networks: settings.networks.filter((network) => group.networks.includes(network.name)),
+    };
+    const known = facts?.instanceType === group.instanceType ? facts : tableFacts(group.instanceType);
+    const listed = settings.nodeGroups.length > 1 || group.name !== DEFAULT_NODE_GROUP_NAME;
+    return instanceTypeProblems(use, known).map((problem) => ({
+      setting: listed
+        ? settingKey(`nodeGroups[${index}].${problem.setting === "nodeMaxPods" ? "maxPods" : "instanceType"}`)
+        : settingKey(problem.setting),
+      message: problem.message,
+    }));
+  });
+  return problems.length === 0 ? undefined : new ConfigError(problems);
 }
 
-export function createNodeGroup(
+export function createNodeGroups(
   settings: StackSettings,
   vpc: MultusVpc,
   cluster: ClusterResult,
+  provider: k8s.Provider,
   facts?: InstanceTypeFacts,
-): MultusNodeGroup {
+): NodeGroupsResult {
   const problem = nodeGroupConfigProblems(settings, facts);
   if (problem) throw problem;
-  const node = settings.nodeGroup;
-  const privateSubnetIds = node.availabilityZones.map(
-    (zone) => vpc.privateSubnetIds[settings.availabilityZones.indexOf(zone)],
-  );
   const baseTags = { "multus-eks/stack": settings.stack, ...settings.tags };
-  return new MultusNodeGroup(settings.clusterName, {
-    partition: settings.region,
-    region: settings.region.name,
+  const alarmTopic = new AlarmTopic(settings.clusterName, {
     clusterName: settings.clusterName,
-    kubernetesVersion: settings.kubernetesVersion,
-    clusterEndpoint: cluster.endpoint,
-    certificateAuthority: cluster.certificateAuthority,
-    serviceCidr: SERVICE_CIDR,
-    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-    clusterDependencies: [cluster.cluster],
-    vpcId: vpc.vpcId,
-    availabilityZones: node.availabilityZones,
-    subnetIds: privateSubnetIds,
-    networks: settings.networks,
-    multusSubnetIds: vpc.multusSubnetIds,
-    multusSecurityGroupId: vpc.multusSecurityGroupId,
-    instanceType: node.instanceType,
-    desiredSize: node.desiredSize,
-    minSize: node.minSize,
-    maxSize: node.maxSize,
-    volumeSizeGb: node.volumeSizeGb,
-    ...(node.keyName ? { keyName: node.keyName } : {}),
-    ...(node.amiId ? { amiId: node.amiId } : {}),
-    maxPods: node.maxPods,
-    ...(facts ? { instanceLimits: { maxEnis: facts.maxEnis, ipv4PerEni: facts.ipv4PerEni } } : {}),
-    labels: node.labels,
+    notification: settings.alarmNotification,
     tags: baseTags,
   });
+  const groups = settings.nodeGroups.map((node) => {
+    const prefix = nodeGroupPrefix(settings.clusterName, node);
+    return new MultusNodeGroup(prefix, {
+      partition: settings.region,
+      region: settings.region.name,
+      clusterName: settings.clusterName,
+      namePrefix: prefix,
+      kubernetesVersion: settings.kubernetesVersion,
+      clusterEndpoint: cluster.endpoint,
+      certificateAuthority: cluster.certificateAuthority,
+      serviceCidr: SERVICE_CIDR,
+      clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+      clusterDependencies: [cluster.cluster],
+      vpcId: vpc.vpcId,
+      availabilityZones: node.availabilityZones,
+      subnetIds: node.availabilityZones.map(
+        (zone) => vpc.privateSubnetIds[settings.availabilityZones.indexOf(zone)],
+      ),
+      networks: settings.networks.filter((network) => node.networks.includes(network.name)),
+      multusSubnetIds: vpc.multusSubnetIds,
+      multusSecurityGroupId: vpc.multusSecurityGroupId,
+      instanceType: node.instanceType,
+      desiredSize: node.desiredSize,
+      minSize: node.minSize,
+      maxSize: node.maxSize,
+      volumeSizeGb: node.volumeSizeGb,
+      ...(node.keyName ? { keyName: node.keyName } : {}),
+      ...(node.amiId ? { amiId: node.amiId } : {}),
+      maxPods: node.maxPods,
+      ...(facts && facts.instanceType === node.instanceType
+        ? { instanceLimits: { maxEnis: facts.maxEnis, ipv4PerEni: facts.ipv4PerEni } }
+        : {}),
+      labels: { ...node.labels, [NODE_GROUP_LABEL]: node.name },
+      refreshMinHealthyPercentage: node.refreshMinHealthyPercentage,
+      alarmTopicArn: alarmTopic.topicArn,
+      tags: baseTags,
+    });
+  });
+  allowTrafficBetweenGroups(
+    settings.clusterName,
+    settings.nodeGroups.map((node, index) => ({ name: node.name, group: groups[index] })),
+  );
+  const untaint = new StartupUntaint(settings.clusterName, {
+    region: settings.region.name,
+    clusterName: settings.clusterName,
+    nodeRoleArns: groups.map((group) => group.nodeRoleArn),
+    provider,
+    clusterDependencies: [cluster.cluster],
+    tags: baseTags,
+  });
+  return { groups, alarmTopic, untaint };
+}
+
+/** Each group's security group admits its own nodes; pods talk across groups too. */
+function allowTrafficBetweenGroups(
+  clusterName: string,
+  groups: readonly { name: string; group: MultusNodeGroup }[],
+): void {
+  groups.forEach((to) =>
+    groups.forEach((from) => {
+      if (to === from) return;
+      new aws.vpc.SecurityGroupIngressRule(
+        `${clusterName}-nodes-${from.name}-to-${to.name}`,
+        {
+          securityGroupId: to.group.securityGroupId,
+          referencedSecurityGroupId: from.group.securityGroupId,
+          ipProtocol: "-1",
+          description: "Nodes of another group of the cluster, all traffic",
+        },
+        { parent: to.group },
+      );
+    }),
+  );
+}
+
+/** Stack outputs of one group. */
+export function nodeGroupOutputs(group: MultusNodeGroup): Record<string, unknown> {
+  return {
+    autoScalingGroupName: group.autoScalingGroupName,
+    nodeRoleArn: group.nodeRoleArn,
+    launchTemplateId: group.launchTemplateId,
+    securityGroupId: group.securityGroupId,
+    eniLambdaName: group.lambdaName,
+    eniLambdaArn: group.lambdaArn,
+    eniLambdaFailureQueueArn: group.failureQueueArn,
+    alarmNames: group.alarmNames,
+    maxPods: group.maxPods,
+    lifecycleHooks: group.lifecycleHooks,
+  };
 }

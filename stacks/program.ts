@@ -2,12 +2,13 @@
  * Composes the components for one stack: settings → VPC → cluster → (node group, Multus networks).
  * Returns the stack outputs.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, servicePrincipal } from "../components/model/partition";
 import { MultusVpc } from "../components/vpc";
 import { createCluster } from "./cluster";
 import { createMultusNetworks } from "./networks";
-import { createNodeGroup } from "./nodegroup";
+import { createNodeGroups, nodeGroupOutputs } from "./nodegroup";
 import { StackSettings } from "./config";
 import { InstanceTypeFacts } from "./instance-type/facts";
 
@@ -44,9 +45,11 @@ export function buildStack(
   });
 
   const cluster = createCluster(settings, vpc);
-  const nodeGroup = createNodeGroup(settings, vpc, cluster, instanceFacts);
+  const provider = new k8s.Provider(`${settings.clusterName}-k8s`, { kubeconfig: cluster.kubeconfigJson });
+  const { groups, alarmTopic, untaint } = createNodeGroups(settings, vpc, cluster, provider, instanceFacts);
+  const nodeGroup = groups[0];
   // Multus waits for the nodes and the cluster (with it, the VPC CNI that stays the default delegate).
-  const multus = createMultusNetworks(settings, cluster, [cluster.cluster, nodeGroup]);
+  const multus = createMultusNetworks(settings, cluster, [cluster.cluster, ...groups], provider);
 
   const zones = settings.availabilityZones;
   const byZone = (ids: pulumi.Output<string>[]): Record<string, pulumi.Output<string>> =>
@@ -73,16 +76,12 @@ export function buildStack(
     bastionInstanceId: vpc.bastionInstanceId ?? null,
     clusterName: cluster.clusterName,
     kubeconfig: pulumi.secret(cluster.kubeconfigJson),
-    nodeGroup: {
-      autoScalingGroupName: nodeGroup.autoScalingGroupName,
-      nodeRoleArn: nodeGroup.nodeRoleArn,
-      launchTemplateId: nodeGroup.launchTemplateId,
-      securityGroupId: nodeGroup.securityGroupId,
-      eniLambdaName: nodeGroup.lambdaName,
-      eniLambdaArn: nodeGroup.lambdaArn,
-      maxPods: nodeGroup.maxPods,
-      lifecycleHooks: nodeGroup.lifecycleHooks,
-    },
+    nodeGroup: nodeGroupOutputs(nodeGroup),
+    nodeGroups: Object.fromEntries(
+      settings.nodeGroups.map((node, index) => [node.name, nodeGroupOutputs(groups[index])]),
+    ),
+    alarmTopicArn: alarmTopic.topicArn,
+    startupUntaintRoleArn: untaint.roleArn,
     nadNames: multus.nadNames,
     sampleNames: multus.sampleNames,
     checkJobNames: multus.checkJobNames,

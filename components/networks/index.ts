@@ -20,6 +20,7 @@ import {
   type MultusDaemonSetOptions,
   NAD_GROUP,
   networkAttachmentDefinitionCrd,
+  multusHelmValues,
 } from "./multus-manifests";
 import { attachmentFor, planNetworkAttachments } from "./nad";
 import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec, type PodPlan } from "./samples";
@@ -273,7 +274,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
           chart,
           ...(version ? { version } : {}),
           ...(repository ? { repositoryOpts: { repo: repository } } : {}),
-          values: { ...values },
+          values: multusHelmValues(values),
         },
         after,
       );

@@ -63,6 +63,17 @@ export function multusImageReference(image: MultusImage): string {
 
 const labels = { app: MULTUS_NAME, name: MULTUS_NAME, tier: "node" };
 
+/**
+ * Multus must run on every node, tainted or not (among others the startup taint
+ * multus-eks/not-ready, which is lifted only once Multus runs), or its pods get no network at all.
+ */
+export const MULTUS_TOLERATIONS = [{ operator: "Exists" }];
+
+/** Chart values with Multus's tolerations, unless the user chose their own. */
+export function multusHelmValues(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return "tolerations" in values ? { ...values } : { ...values, tolerations: MULTUS_TOLERATIONS };
+}
+
 export function networkAttachmentDefinitionCrd(): KubernetesObject {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
@@ -190,8 +201,7 @@ export function multusDaemonSet(options: MultusDaemonSetOptions): KubernetesObje
           priorityClassName: "system-node-critical",
           serviceAccountName: MULTUS_NAME,
           terminationGracePeriodSeconds: 10,
-          // Multus must run on every node, tainted or not, or its pods get no network at all.
-          tolerations: [{ operator: "Exists" }],
+          tolerations: MULTUS_TOLERATIONS,
           nodeSelector: { "kubernetes.io/os": "linux" },
           affinity: {
             nodeAffinity: {

@@ -45,6 +45,8 @@ import {
 import { nodeBundle } from "./node-bundle";
 import { nodeConfig } from "./node-config";
 import { nodeFilesBucketPolicy, nodeFilesBucketPrefix, nodeFilesReadPolicy } from "./node-files-iam";
+import { createEniLambdaAlarms, EniLambdaAlarms } from "./alarms";
+import { refreshPlan } from "./refresh";
 import { renderNodeUserData, userDataPayload } from "./userdata";
 
 export const NODE_GROUP_TYPE = "multus-eks:nodegroup:MultusNodeGroup";
@@ -56,6 +58,11 @@ export interface MultusNodeGroupArgs {
   readonly region: string;
   /** EKS cluster name: also fixes the group's and the Lambda's names. */
   readonly clusterName: string;
+  /**
+   * Prefix of the names fixed up front (Auto Scaling group, ENI Lambda and what hangs off it);
+   * default: the cluster name. Each node group of a cluster needs its own.
+   */
+  readonly namePrefix?: string;
   /** Kubernetes version, for the EKS-optimised AL2023 AMI (ignored when `amiId` is set). */
   readonly kubernetesVersion: string;
   /** API server URL and base64 CA, as nodeadm wants them. */
@@ -94,6 +101,10 @@ export interface MultusNodeGroupArgs {
   /** The instance type's ENI limits as EC2 reports them; absent: this program's table. */
   readonly instanceLimits?: InstanceNetworkLimits;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Instance refresh: capacity kept healthy, in % of desired (default 100: surge one node first). */
+  readonly refreshMinHealthyPercentage?: number;
+  /** SNS topic the ENI Lambda's alarms notify (AlarmTopic). */
+  readonly alarmTopicArn: pulumi.Input<string>;
   /** The sweeper's grace period for unattached ENIs (default: the Lambda's). */
   readonly sweepGraceMinutes?: number;
   /** Tags for every resource, and for every ENI the Lambda creates. */
@@ -115,8 +126,12 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
   public readonly nodeFilesKey: string;
   public readonly nodeFilesSha256: string;
   public readonly autoScalingGroupName: pulumi.Output<string>;
-  public readonly lambdaName: pulumi.Output<string>;
-  public readonly lambdaArn: pulumi.Output<string>;
+  /** The ENI Lambda; undefined for a group without Multus networks. */
+  public readonly lambdaName: pulumi.Output<string | undefined>;
+  public readonly lambdaArn: pulumi.Output<string | undefined>;
+  /** Where the Lambda's failed async invocations wait (its on-failure destination). */
+  public readonly failureQueueArn: pulumi.Output<string | undefined>;
+  public readonly alarmNames: pulumi.Output<string>[];
   /** The kubelet maxPods the nodes get. */
   public readonly maxPods: number;
   /** The group's lifecycle hooks (names are what `aws autoscaling complete-lifecycle-action` wants). */
@@ -142,9 +157,9 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       ...args.tags,
       ...extra,
     });
-    const groupName = autoScalingGroupName(args.clusterName);
-    this.lifecycleHooks = lifecycleHooks();
-    const functionName = eniLambdaName(args.clusterName);
+    const groupName = autoScalingGroupName(args.namePrefix ?? args.clusterName);
+    this.lifecycleHooks = args.networks.length > 0 ? lifecycleHooks() : [];
+    const functionName = eniLambdaName(args.namePrefix ?? args.clusterName);
 
     // Node identity: EC2 trust from the partition, and an EKS access entry instead of aws-auth.
     const nodeRole = new aws.iam.Role(
@@ -251,51 +266,16 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       parent,
     );
 
-    const lambda = this.createEniLambda(name, args, functionName, tags);
+    // A group without Multus networks needs no ENI Lambda, no hooks and no alarms.
+    const eni =
+      args.networks.length > 0 ? this.createEniAttach(name, args, functionName, groupName, tags) : undefined;
 
-    const lifecycleRule = new aws.cloudwatch.EventRule(
-      `${name}-lifecycle`,
-      {
-        description: `Launch and terminate lifecycle actions of ${groupName}, for the Multus ENI Lambda`,
-        eventPattern: JSON.stringify(lifecycleEventPattern(groupName)),
-        tags: tags(),
-      },
-      parent,
-    );
-    const sweepRule = new aws.cloudwatch.EventRule(
-      `${name}-sweep`,
-      {
-        description: `Deletes Multus ENIs of ${args.clusterName} left unattached`,
-        scheduleExpression: SWEEP_SCHEDULE,
-        tags: tags(),
-      },
-      parent,
-    );
-    const eventsPrincipal = servicePrincipal(args.partition, "events");
-    const wiring = [lifecycleRule, sweepRule].flatMap((rule, index) => {
-      const suffix = index === 0 ? "lifecycle" : "sweep";
-      const permission = new aws.lambda.Permission(
-        `${name}-${suffix}`,
-        {
-          action: "lambda:InvokeFunction",
-          function: lambda.function.name,
-          principal: eventsPrincipal,
-          sourceArn: rule.arn,
-        },
-        parent,
-      );
-      const target = new aws.cloudwatch.EventTarget(
-        `${name}-${suffix}`,
-        {
-          rule: rule.name,
-          arn: lambda.function.arn,
-          retryPolicy: { maximumEventAgeInSeconds: EVENT_MAX_AGE_SECONDS, maximumRetryAttempts: 10 },
-        },
-        { parent: this, dependsOn: [permission] },
-      );
-      return [rule, permission, target];
+    const refresh = refreshPlan({
+      desiredSize: args.desiredSize,
+      ...(args.refreshMinHealthyPercentage === undefined
+        ? {}
+        : { minHealthyPercentage: args.refreshMinHealthyPercentage }),
     });
-
     const group = new aws.autoscaling.Group(
       `${name}-nodes`,
       {
@@ -309,6 +289,13 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
           version: launchTemplate.latestVersion.apply((version) => String(version)),
         },
         initialLifecycleHooks: this.lifecycleHooks.map((hook) => ({ ...hook })),
+        // A new launch template version rolls the group through the same lifecycle hooks.
+        instanceRefresh: refresh,
+        // Health-check replacements keep the same capacity rule as the refresh.
+        instanceMaintenancePolicy: {
+          minHealthyPercentage: refresh.preferences.minHealthyPercentage,
+          maxHealthyPercentage: refresh.preferences.maxHealthyPercentage,
+        },
         healthCheckType: "EC2",
         // Drain on delete: every instance passes the terminate hook while the Lambda still exists.
         forceDelete: false,
@@ -326,9 +313,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
         // The name is fixed (the rule matches it), so a replacement must delete the old group first.
         deleteBeforeReplace: true,
         dependsOn: [
-          lambda.function,
-          lambda.invokeConfig,
-          ...wiring,
+          ...(eni ? [eni.function, eni.invokeConfig, ...eni.wiring] : []),
           accessEntry,
           ...nodePolicies,
           ...nodeFiles.resources,
@@ -344,9 +329,13 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     this.launchTemplateId = launchTemplate.id;
     this.nodeFilesBucket = nodeFiles.bucket.id;
     this.autoScalingGroupName = group.name;
-    this.lambdaName = lambda.function.name;
-    this.lambdaArn = lambda.function.arn;
+    this.lambdaName = eni ? eni.function.name : pulumi.output(undefined);
+    this.lambdaArn = eni ? eni.function.arn : pulumi.output(undefined);
+    this.failureQueueArn = eni ? eni.alarms.failureQueueArn : pulumi.output(undefined);
+    this.alarmNames = eni ? eni.alarms.alarmNames : [];
     this.registerOutputs({
+      failureQueueArn: this.failureQueueArn,
+      alarmNames: this.alarmNames,
       nodeRoleArn: this.nodeRoleArn,
       instanceProfileName: this.instanceProfileName,
       securityGroupId: this.securityGroupId,
@@ -509,13 +498,73 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     return { securityGroup, rules: [...rules, egress] };
   }
 
+  /** The ENI Lambda with the EventBridge rules (lifecycle actions, sweep) that invoke it. */
+  private createEniAttach(
+    name: string,
+    args: MultusNodeGroupArgs,
+    functionName: string,
+    groupName: string,
+    tags: (extra?: Record<string, string>) => Record<string, string>,
+  ): ReturnType<MultusNodeGroup["createEniLambda"]> & { wiring: pulumi.Resource[] } {
+    const parent = { parent: this };
+    const lambda = this.createEniLambda(name, args, functionName, tags);
+
+    const lifecycleRule = new aws.cloudwatch.EventRule(
+      `${name}-lifecycle`,
+      {
+        description: `Launch and terminate lifecycle actions of ${groupName}, for the Multus ENI Lambda`,
+        eventPattern: JSON.stringify(lifecycleEventPattern(groupName)),
+        tags: tags(),
+      },
+      parent,
+    );
+    const sweepRule = new aws.cloudwatch.EventRule(
+      `${name}-sweep`,
+      {
+        description: `Deletes Multus ENIs of ${args.clusterName} left unattached`,
+        scheduleExpression: SWEEP_SCHEDULE,
+        tags: tags(),
+      },
+      parent,
+    );
+    const eventsPrincipal = servicePrincipal(args.partition, "events");
+    const wiring = [lifecycleRule, sweepRule].flatMap((rule, index) => {
+      const suffix = index === 0 ? "lifecycle" : "sweep";
+      const permission = new aws.lambda.Permission(
+        `${name}-${suffix}`,
+        {
+          action: "lambda:InvokeFunction",
+          function: lambda.function.name,
+          principal: eventsPrincipal,
+          sourceArn: rule.arn,
+        },
+        parent,
+      );
+      const target = new aws.cloudwatch.EventTarget(
+        `${name}-${suffix}`,
+        {
+          rule: rule.name,
+          arn: lambda.function.arn,
+          retryPolicy: { maximumEventAgeInSeconds: EVENT_MAX_AGE_SECONDS, maximumRetryAttempts: 10 },
+        },
+        { parent: this, dependsOn: [permission] },
+      );
+      return [rule, permission, target];
+    });
+    return { ...lambda, wiring };
+  }
+
   /** The ENI Lambda with its role, least-privilege policy, log group and async invoke settings. */
   private createEniLambda(
     name: string,
     args: MultusNodeGroupArgs,
     functionName: string,
     tags: (extra?: Record<string, string>) => Record<string, string>,
-  ): { function: aws.lambda.Function; invokeConfig: aws.lambda.FunctionEventInvokeConfig } {
+  ): {
+    function: aws.lambda.Function;
+    invokeConfig: aws.lambda.FunctionEventInvokeConfig;
+    alarms: EniLambdaAlarms;
+  } {
     const parent = { parent: this };
     const subnetIds = pulumi.output(
       Object.fromEntries(
@@ -607,15 +656,28 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [logGroup, policy, ...managed] },
     );
+    const alarms = createEniLambdaAlarms(
+      `${name}-eni`,
+      {
+        functionName,
+        logGroupName: logGroup.name,
+        lambdaRoleName: role.name,
+        topicArn: args.alarmTopicArn,
+        tags: tags(),
+      },
+      this,
+    );
     const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(
       `${name}-eni`,
       {
         functionName: eniFunction.name,
         maximumEventAgeInSeconds: EVENT_MAX_AGE_SECONDS,
         maximumRetryAttempts: 2,
+        // Events that failed every attempt are kept for inspection, and alarm (alarms.ts).
+        destinationConfig: { onFailure: { destination: alarms.failureQueueArn } },
       },
-      parent,
+      { parent: this, dependsOn: [alarms.destinationPolicy] },
     );
-    return { function: eniFunction, invokeConfig };
+    return { function: eniFunction, invokeConfig, alarms };
   }
 }

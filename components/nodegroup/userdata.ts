@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "zlib";
 import YAML from "yaml";
+import { withStartupTaint } from "./startup-taint";
 import { MIME_BOUNDARY } from "./userdata-mime";
 import { nodeUserDataProblems } from "./userdata-validation";
 
@@ -119,7 +120,7 @@ function renderNodeConfig(args: NodeUserDataArgs): string {
       },
     },
   };
-  return `---\n${YAML.stringify(nodeConfig, { lineWidth: 0 })}`;
+  return `---\n${YAML.stringify(withStartupTaint(nodeConfig), { lineWidth: 0 })}`;
 }
 
 /** The fetch part: the node-files location as shell assignments, then the script file. */

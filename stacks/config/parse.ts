@@ -16,7 +16,8 @@ import { readAccess } from "./access";
 import { checkCidrList } from "./cidr-list";
 import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
-import { InstanceTypeFactsMode, readNodeGroup } from "./nodegroup";
+import { InstanceTypeFactsMode, multusNodeZones, readNodeGroups } from "./nodegroup";
+import { parseAlarmNotification } from "../../components/nodegroup/alarms-plan";
 import { readPrefixReservations } from "./prefixes";
 import { readAddressReservations } from "./addresses";
 import { hostLocalCrossNodeWarnings } from "../../components/networks/host-local-warning";
@@ -139,7 +140,23 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const networkSpecs = readNetworkSpecs(read.get("networks"), availabilityZones.length, problems);
 
   const access = readAccess(read, problems);
-  const nodeGroup = readNodeGroup(read, problems, availabilityZones, networkSpecs, context.instanceTypeFacts);
+  const nodeGroups = readNodeGroups(
+    read,
+    problems,
+    availabilityZones,
+    networkSpecs,
+    context.instanceTypeFacts,
+  );
+  const nodeGroup = nodeGroups[0];
+  // Every zone a group with Multus ENIs runs in; eni-prefix room for every node any group may have.
+  const nodeZones = multusNodeZones(availabilityZones, nodeGroups);
+  const maxNodes = nodeGroups.reduce((sum, group) => sum + group.maxSize, 0);
+  const alarm = parseAlarmNotification(
+    read.get("alarmNotification"),
+    region?.partition ?? "aws-cn",
+    region?.name ?? "",
+  );
+  if ("problem" in alarm) problems.add("alarmNotification", alarm.problem);
   const tags = readTags(read, problems);
 
   // The layout needs sane inputs; without them it would only add noise to the report.
@@ -176,19 +193,13 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const multus = readMultusSettings(read, problems, {
     region,
     networks,
-    nodeZones: nodeGroup.availabilityZones,
+    nodeZones,
   });
-  const prefixReservations = readPrefixReservations(
-    read,
-    problems,
-    networks,
-    nodeGroup.availabilityZones,
-    nodeGroup.maxSize,
-  );
+  const prefixReservations = readPrefixReservations(read, problems, networks, nodeZones, maxNodes);
   const addressReservations = readAddressReservations(
     problems,
     networks,
-    nodeGroup.availabilityZones,
+    nodeZones,
     multus,
     prefixReservations,
   );
@@ -208,10 +219,12 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     bastion: access.bastion,
     endpoint: access.endpoint,
     nodeGroup,
+    nodeGroups,
+    alarmNotification: "notification" in alarm ? alarm.notification : { kind: "none" },
     prefixReservations,
     addressReservations,
     tags,
     multus,
-    warnings: hostLocalCrossNodeWarnings(networks, nodeGroup.maxSize),
+    warnings: hostLocalCrossNodeWarnings(networks, maxNodes),
   };
 }

@@ -164,6 +164,24 @@ export const SETTINGS = {
     description: "Extra node labels as key=value strings.",
     default: [],
   },
+  nodeRefreshMinHealthyPercentage: {
+    kind: "integer",
+    description:
+      "Instance refresh on a new launch template (kubernetesVersion, AMI, user data): capacity kept healthy, in % of desired; 100 launches one new node before terminating an old one.",
+    default: 100,
+  },
+  nodeGroups: {
+    kind: "object",
+    description:
+      "Node groups: a list of {name, instanceType, desiredSize, minSize, maxSize, availabilityZones, networks, volumeSizeGb, keyName, amiId, maxPods, labels, refreshMinHealthyPercentage}; unset fields take the node* settings; empty means one group from the node* settings.",
+    default: [],
+  },
+  alarmNotification: {
+    kind: "string",
+    description:
+      "Where the ENI Lambda alarms go: an e-mail address (new SNS topic with that subscription), an existing SNS topic ARN of the stack's region, or empty (a topic without subscriber).",
+    default: "",
+  },
   prefixReservationEnabled: {
     kind: "boolean",
     description:

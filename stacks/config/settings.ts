@@ -1,6 +1,7 @@
 /**
  * The one validated configuration object the program is built from.
  */
+import type { AlarmNotification } from "../../components/nodegroup/alarms-plan";
 import type { MultusNetwork } from "../../components/model/network";
 import type { SubnetLayout } from "../../components/vpc/plan";
 import type { AddressReservation } from "../../components/vpc/address-reservations";
@@ -23,6 +24,8 @@ export interface EndpointSettings {
 }
 
 export interface NodeGroupSettings {
+  /** Unique in the stack; the default group (from the node* settings) is "multus". */
+  readonly name: string;
   readonly availabilityZones: readonly string[];
   readonly instanceType: string;
   readonly desiredSize: number;
@@ -34,6 +37,10 @@ export interface NodeGroupSettings {
   /** 0 means derive from the instance type. */
   readonly maxPods: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** Names of the Multus networks whose ENIs the group's nodes get (possibly none). */
+  readonly networks: readonly string[];
+  /** Instance refresh: capacity kept healthy, in % of desired (100: surge one node first). */
+  readonly refreshMinHealthyPercentage: number;
 }
 
 export interface StackSettings {
@@ -49,7 +56,11 @@ export interface StackSettings {
   readonly telecomIngressCidrs: readonly string[];
   readonly bastion: BastionSettings;
   readonly endpoint: EndpointSettings;
+  /** The first of nodeGroups (the blog's one group unless nodeGroups is set). */
   readonly nodeGroup: NodeGroupSettings;
+  readonly nodeGroups: readonly NodeGroupSettings[];
+  /** Where the ENI Lambdas' alarms go. */
+  readonly alarmNotification: AlarmNotification;
   /** Subnet CIDR reservations for eni-prefix networks (empty when there are none or they are off). */
   readonly prefixReservations: readonly PrefixReservation[];
   /** Explicit subnet CIDR reservations over fixed ranges and pinned addresses. */

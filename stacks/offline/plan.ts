@@ -5,6 +5,7 @@
 import { ConfigError } from "../config/problems";
 import { describeFacts } from "../instance-type/facts";
 import { runOffline } from "./engine";
+import { renderDay2 } from "./day2-report";
 import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
 import { readStackFile } from "./stack-file";
 
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
   console.log(renderSubnetLayout(settings));
   console.log("");
   console.log(renderResources(run.resources));
+  console.log("");
+  console.log(renderDay2(run.resources));
   console.log("");
   console.log("Outputs");
   console.log(renderOutputs(run.outputs));

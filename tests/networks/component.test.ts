@@ -254,7 +254,11 @@ describe("MultusNetworks images and install methods", () => {
     );
     assert.equal(release.inputs.version, "1.2.3");
     assert.equal(release.inputs.namespace, "kube-system");
-    assert.deepEqual(release.inputs.values, { image: { tag: "v4.1.4" } });
+    // The chart's DaemonSet must tolerate the node startup taint too (CONTRACTS item 6).
+    assert.deepEqual(release.inputs.values, {
+      image: { tag: "v4.1.4" },
+      tolerations: [{ operator: "Exists" }],
+    });
     assert.ok(release.dependsOn.includes("test:index:NodeGroup::unit-nodes"));
     for (const nad of run.byType(TYPES.nad)) assert.deepEqual(nad.dependsOn, [release.key]);
   });

@@ -68,6 +68,7 @@ export function baseArgs(overrides: Partial<MultusNodeGroupArgs> = {}): MultusNo
     desiredSize: 2,
     minSize: 1,
     maxSize: 3,
+    alarmTopicArn: "arn:aws-cn:sns:cn-north-1:123456789012:unit-alarms",
     tags: { team: "core" },
     ...overrides,
   };

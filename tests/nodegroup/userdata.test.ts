@@ -113,6 +113,7 @@ describe("renderNodeUserData", function () {
           },
           kubelet: {
             maxPodsExpression: "29",
+            config: { registerWithTaints: [{ key: "multus-eks/not-ready", effect: "NoSchedule" }] },
             flags: ["--node-labels=alpha.example.com/tier=net,zeta=1"],
           },
         },
@@ -126,7 +127,11 @@ describe("renderNodeUserData", function () {
       // kube-reserved nodeadm's figure; the expression gives both 17.
       const config = nodeConfigOf(renderNodeUserData(baseArgs({ maxPods: 17, labels: {} })));
       const kubelet = (config.spec as { kubelet: Record<string, unknown> }).kubelet;
-      assert.deepEqual(Object.keys(kubelet), ["maxPodsExpression"], "no kubelet config.maxPods");
+      assert.deepEqual(Object.keys(kubelet), ["maxPodsExpression", "config"]);
+      // The only kubelet config is the startup taint (CONTRACTS item 6): no config.maxPods.
+      assert.deepEqual(kubelet.config, {
+        registerWithTaints: [{ key: "multus-eks/not-ready", effect: "NoSchedule" }],
+      });
       const expression = kubelet.maxPodsExpression;
       // A CEL integer literal evaluates to itself.
       assert.equal(typeof expression, "string");

@@ -18,6 +18,8 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The cross-node check script runs under busybox (as in the sample image) against a TLS fake API.
 [ -x /bin/busybox ] || missing+=(busybox)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The node's startup-untaint script talks to IMDS and the API server with curl.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,160 @@
+/**
+ * The node startup taint (CONTRACTS item 6): every node registers with `multus-eks/not-ready:NoSchedule`
+ * (nodeadm → kubelet registerWithTaints), the Multus DaemonSet tolerates it, and the node's own
+ * `multus-eks-untaint` service removes it once Multus has written its configuration on that node.
+ *
+ * NodeRestriction forbids a kubelet to change its Node's taints after registration, so the service
+ * uses its own identity: an IAM role the node roles may assume (session name = the instance ID),
+ * mapped by an EKS access entry to a Kubernetes group whose RBAC allows get/patch on nodes, and
+ * narrowed by a ValidatingAdmissionPolicy to exactly this: remove the startup taint, change nothing
+ * else, and only on the Node whose providerID names the caller's session (its own instance).
+ * Pure: data in, documents out.
+ */
+import { createHash } from "crypto";
+
+export const STARTUP_TAINT_KEY = "multus-eks/not-ready";
+export const STARTUP_TAINT_EFFECT = "NoSchedule";
+export const STARTUP_TAINT = { key: STARTUP_TAINT_KEY, effect: STARTUP_TAINT_EFFECT } as const;
+
+interface NodeConfigShape {
+  spec: { kubelet?: { config?: Record<string, unknown> } & Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
+}
+
+/**
+ * The NodeConfig with the startup taint in kubelet's `registerWithTaints`: only kubelet can set a
+ * taint on its Node, and only when it registers it.
+ */
+export function withStartupTaint<T extends NodeConfigShape>(nodeConfig: T): T {
+  const kubelet = nodeConfig.spec.kubelet ?? {};
+  return {
+    ...nodeConfig,
+    spec: {
+      ...nodeConfig.spec,
+      kubelet: { ...kubelet, config: { ...kubelet.config, registerWithTaints: [{ ...STARTUP_TAINT }] } },
+    },
+  };
+}
+
+/** The Kubernetes group the remover's access entry maps to. */
+export const UNTAINT_GROUP = "multus-eks:startup-untaint";
+export const UNTAINT_CLUSTER_ROLE = "multus-eks:startup-untaint";
+export const UNTAINT_POLICY_NAME = "multus-eks-startup-untaint";
+/** Installed by h2's delivery from components/nodegroup/rootfs/. */
+export const UNTAINT_SCRIPT_PATH = "/usr/local/sbin/multus-eks-untaint";
+export const UNTAINT_SERVICE_NAME = "multus-eks-untaint.service";
+
+/**
+ * `multus-untaint-<16 hex>`: the node derives the same name from the region and cluster name in
+ * /etc/multus-eks/node-config.json (IAM role names are per account, so the region is part of it:
+ * the same cluster name in Ningxia and Beijing gets two roles).
+ */
+export function untaintRoleName(region: string, clusterName: string): string {
+  const hash = createHash("sha256").update(`${region}/${clusterName}`).digest("hex").slice(0, 16);
+  return `multus-untaint-${hash}`;
+}
+
+/** Only this cluster's node roles may assume the remover role. */
+export function untaintTrustPolicy(nodeRoleArns: readonly string[]): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: [...nodeRoleArns] },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  };
+}
+
+type KubernetesObject = Record<string, unknown>;
+
+export function untaintClusterRole(): KubernetesObject {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: UNTAINT_CLUSTER_ROLE },
+    rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] }],
+  };
+}
+
+export function untaintClusterRoleBinding(): KubernetesObject {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: UNTAINT_CLUSTER_ROLE },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: UNTAINT_CLUSTER_ROLE },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: UNTAINT_GROUP }],
+  };
+}
+
+/** The part after the last "/": the instance ID in a providerID (aws:///<az>/<id>) and a session ARN. */
+const last = (expression: string): string => `${expression}.substring(${expression}.lastIndexOf('/') + 1)`;
+
+/**
+ * CEL rules, evaluated only for requests of the remover group (matchConditions). The access entry
+ * keeps EKS's default username for a role, the session ARN `arn:<p>:sts::<acct>:assumed-role/<role>/<session>`.
+ */
+export function untaintValidations(): { expression: string; message: string }[] {
+  const without = (taints: string) =>
+    `(has(${taints}.spec.taints) ? ${taints}.spec.taints : []).filter(t, t.key != '${STARTUP_TAINT_KEY}')`;
+  return [
+    {
+      expression: `${last("request.userInfo.username")} == ${last("object.spec.providerID")}`,
+      message: `the startup-taint remover may only change the Node of its own instance (session name = instance ID)`,
+    },
+    {
+      expression: `${without("object")} == ${without("oldObject")} && !(has(object.spec.taints) && object.spec.taints.exists(t, t.key == '${STARTUP_TAINT_KEY}'))`,
+      message: `the startup-taint remover may only remove the ${STARTUP_TAINT_KEY} taint`,
+    },
+    {
+      expression:
+        "object.metadata.labels == oldObject.metadata.labels && " +
+        "(has(object.metadata.annotations) ? object.metadata.annotations : {}) == (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}) && " +
+        "(has(object.spec.unschedulable) ? object.spec.unschedulable : false) == (has(oldObject.spec.unschedulable) ? oldObject.spec.unschedulable : false)",
+      message: "the startup-taint remover may not change labels, annotations or cordon state",
+    },
+  ];
+}
+
+export function untaintAdmissionPolicy(): KubernetesObject {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: UNTAINT_POLICY_NAME },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["nodes"] },
+        ],
+      },
+      matchConditions: [
+        { name: "startup-untaint-group", expression: `'${UNTAINT_GROUP}' in request.userInfo.groups` },
+      ],
+      validations: untaintValidations(),
+    },
+  };
+}
+
+export function untaintAdmissionPolicyBinding(): KubernetesObject {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name: UNTAINT_POLICY_NAME },
+    spec: { policyName: UNTAINT_POLICY_NAME, validationActions: ["Deny"] },
+  };
+}
+
+/** The cluster-side objects, in apply order (the policy and its binding before the RBAC grant). */
+export function untaintKubernetesObjects(): KubernetesObject[] {
+  return [
+    untaintAdmissionPolicy(),
+    untaintAdmissionPolicyBinding(),
+    untaintClusterRole(),
+    untaintClusterRoleBinding(),
+  ];
+}

@@ -1,0 +1,93 @@
+/**
+ * StartupUntaint: the cluster side of the node startup taint (see startup-taint.ts): the IAM role
+ * the nodes' `multus-eks-untaint` service assumes, its EKS access entry (a Kubernetes group, no
+ * access policy), the RBAC grant and the ValidatingAdmissionPolicy that narrows it. One per
+ * cluster, shared by every node group.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  UNTAINT_GROUP,
+  untaintAdmissionPolicy,
+  untaintAdmissionPolicyBinding,
+  untaintClusterRole,
+  untaintClusterRoleBinding,
+  untaintRoleName,
+  untaintTrustPolicy,
+} from "./startup-taint";
+
+export const STARTUP_UNTAINT_TYPE = "multus-eks:nodegroup:StartupUntaint";
+
+export interface StartupUntaintArgs {
+  /** Region and cluster name fix the role's name, which the nodes derive the same way. */
+  readonly region: string;
+  readonly clusterName: string;
+  /** Roles of every node group: only they may assume the remover role. */
+  readonly nodeRoleArns: readonly pulumi.Input<string>[];
+  /** Kubernetes provider of the cluster. */
+  readonly provider: k8s.Provider;
+  /** The EKS cluster: the access entry needs it. */
+  readonly clusterDependencies?: pulumi.Resource[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export class StartupUntaint extends pulumi.ComponentResource {
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly roleName: string;
+
+  constructor(name: string, args: StartupUntaintArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(STARTUP_UNTAINT_TYPE, name, {}, opts);
+    const parent = { parent: this };
+    this.roleName = untaintRoleName(args.region, args.clusterName);
+    const role = new aws.iam.Role(
+      `${name}-untaint`,
+      {
+        name: this.roleName,
+        description: `Removes the Multus startup taint from nodes of EKS cluster ${args.clusterName}`,
+        assumeRolePolicy: pulumi
+          .all([...args.nodeRoleArns])
+          .apply((arns) => JSON.stringify(untaintTrustPolicy(arns))),
+        // The service asks for 15-minute sessions; nothing needs more.
+        maxSessionDuration: 3600,
+        tags: { ...args.tags },
+      },
+      parent,
+    );
+    const accessEntry = new aws.eks.AccessEntry(
+      `${name}-untaint`,
+      {
+        clusterName: args.clusterName,
+        principalArn: role.arn,
+        type: "STANDARD",
+        kubernetesGroups: [UNTAINT_GROUP],
+        tags: { ...args.tags },
+      },
+      { parent: this, dependsOn: args.clusterDependencies ?? [] },
+    );
+    const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.clusterDependencies ?? [] };
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-untaint`,
+      untaintAdmissionPolicy() as unknown as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs,
+      k8sOpts,
+    );
+    const policyBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-untaint`,
+      untaintAdmissionPolicyBinding() as unknown as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs,
+      { ...k8sOpts, dependsOn: [policy] },
+    );
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-untaint`,
+      untaintClusterRole() as unknown as k8s.rbac.v1.ClusterRoleArgs,
+      { ...k8sOpts, dependsOn: [policyBinding] },
+    );
+    // The grant comes last, once the policy that narrows it is in force.
+    new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-untaint`,
+      untaintClusterRoleBinding() as unknown as k8s.rbac.v1.ClusterRoleBindingArgs,
+      { ...k8sOpts, dependsOn: [clusterRole, policyBinding, accessEntry] },
+    );
+    this.roleArn = role.arn;
+    this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName });
+  }
+}
