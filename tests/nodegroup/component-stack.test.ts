@@ -252,7 +252,10 @@ describe("node group in the stack program (offline, under mocks)", () => {
       });
       // c5.large: (3 ENIs - 2 Multus ENIs) x (10 addresses - 1) + 2, for kubelet and kube-reserved alike
       assert.equal(nodeConfig.spec.kubelet.maxPodsExpression, "11");
-      assert.equal(nodeConfig.spec.kubelet.config, undefined);
+      // The only kubelet config is the startup taint (CONTRACTS item 6), never config.maxPods.
+      assert.deepEqual(nodeConfig.spec.kubelet.config, {
+        registerWithTaints: [{ key: "multus-eks/not-ready", effect: "NoSchedule" }],
+      });
       const files = uploadedNodeFiles(run);
       const config = JSON.parse(files.get("/etc/multus-eks/node-config.json")!.content) as {
         networks: { interfaceName: string; deviceIndex: number }[];

@@ -60,7 +60,8 @@ describe("multus-node-activate (bash, temp root)", function () {
       MULTUS_ENI_SETUP_CMD: `${recorder} multus-eni-setup`,
     });
     assert.equal(result.code, 0, result.stderr);
-    const enabled = "extra-daily.timer extra-taint.service multus-eni-scan.service multus-eni-scan.timer";
+    const enabled =
+      "extra-daily.timer extra-taint.service multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer";
     assert.deepEqual(readFileSync(log, "utf8").trim().split("\n"), [
       "systemctl daemon-reload",
       "udevadm control --reload",
