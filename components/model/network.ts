@@ -11,8 +11,21 @@ export type CniMode = (typeof IPVLAN_MODES)[number] | (typeof MACVLAN_MODES)[num
 /**
  * host-local: fixed ranges on each subnet, as in the blog (pod IPs unknown to the VPC).
  * eni-prefix: every Multus ENI gets a /28 prefix, allocated per node (routable across nodes).
+ * vpc-ip: fixed ranges, each pod address assigned to its node's ENI in EC2 (routable, unique
+ *   across the cluster; EC2's one-holder-per-address rule is the lock).
  */
-export type IpamMode = "host-local" | "eni-prefix";
+export type IpamMode = "host-local" | "eni-prefix" | "vpc-ip";
+export const IPAM_MODES: readonly IpamMode[] = ["host-local", "eni-prefix", "vpc-ip"];
+
+/** Modes whose pods take addresses from the network's fixed range (rangeStart-rangeEnd). */
+export function hasFixedRange(ipam: IpamMode): boolean {
+  return ipam === "host-local" || ipam === "vpc-ip";
+}
+
+/** Modes whose pod addresses the VPC routes to the right node (one NAD serves every AZ). */
+export function isRoutable(ipam: IpamMode): boolean {
+  return ipam === "eni-prefix" || ipam === "vpc-ip";
+}
 
 /** A network's subnet in one AZ, with the IPAM range resolved to addresses of that subnet. */
 export interface MultusSubnet {
@@ -38,6 +51,8 @@ export interface MultusNetwork {
   readonly subnets: readonly MultusSubnet[];
   /** Extra routes (CIDRs) through the subnet gateway, inside the pod. */
   readonly routes: readonly string[];
+  /** Chain the standard `sbr` plugin (source-based routing: traffic from the pod's Multus address leaves through it). */
+  readonly sbr?: boolean;
 }
 
 export function subnetInZone(network: MultusNetwork, availabilityZone: string): MultusSubnet {

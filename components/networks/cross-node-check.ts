@@ -1,5 +1,7 @@
 /**
- * The cross-node check of eni-prefix networks, planned without Pulumi.
+ * The cross-node check of routable networks (eni-prefix and vpc-ip), planned without Pulumi.
+ * Below, "eni-prefix" stands for both: vpc-ip addresses are routed to their node the same way
+ * (assigned to its ENI), and its one NAD also serves every AZ.
  *
  * The per-AZ check (samples.ts) keeps its pods on one node and cannot ping eni-prefix
  * attachments: their addresses come from each node's /28 prefix at run time. Yet routing pod
@@ -28,7 +30,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { MultusNetwork } from "../model/network";
+import { isRoutable, type MultusNetwork } from "../model/network";
 import { attachmentFor, NetworkAttachmentPlan } from "./nad";
 import {
   CHECK_BACKOFF_LIMIT,
@@ -114,13 +116,13 @@ export function planCrossNodeCheck(
   nads: readonly NetworkAttachmentPlan[],
   options: CrossNodeOptions,
 ): CrossNodeResult {
-  const prefixNetworks = networks.filter((network) => network.ipam === "eni-prefix");
+  const prefixNetworks = networks.filter((network) => isRoutable(network.ipam));
   if (!options.connectivityCheck || prefixNetworks.length === 0) return { notes: [] };
   const names = prefixNetworks.map((network) => `"${network.name}"`).join(", ");
   if (options.nodeCount < CROSS_NODE_MIN_NODES) {
     return {
       notes: [
-        `eni-prefix network(s) ${names}: not pinged across nodes (the node group's desired size is ` +
+        `routable network(s) ${names}: not pinged across nodes (the node group's desired size is ` +
           `${options.nodeCount}; set nodeDesiredSize to ${CROSS_NODE_MIN_NODES} or more for the cross-node check)`,
       ],
     };

@@ -22,7 +22,7 @@ import {
   networkAttachmentDefinitionCrd,
   multusHelmValues,
 } from "./multus-manifests";
-import { attachmentFor, planNetworkAttachments } from "./nad";
+import { attachmentFor, nadConfigDocument, planNetworkAttachments } from "./nad";
 import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec, type PodPlan } from "./samples";
 import {
   crossNodeJobSpec,
@@ -102,7 +102,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
             apiVersion: `${NAD_GROUP}/v1`,
             kind: "NetworkAttachmentDefinition",
             metadata: { name: nad.name, namespace },
-            spec: { config: JSON.stringify(nad.cniConfig) },
+            spec: { config: JSON.stringify(nadConfigDocument(nad)) },
           },
           { ...child, dependsOn: crdReady },
         ),

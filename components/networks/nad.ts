@@ -7,8 +7,8 @@
  * whatever node the pod lands on, so one NAD serves every AZ.
  */
 import type { MultusNetwork, MultusSubnet } from "../model/network";
-import { subnetInZone } from "../model/network";
-import { eniPrefixIpamConfig, EniPrefixIpamConfig } from "./ipam";
+import { isRoutable, subnetInZone } from "../model/network";
+import { eniPrefixIpamConfig, EniPrefixIpamConfig, vpcIpIpamConfig, VpcIpIpamConfig } from "./ipam";
 
 export const CNI_VERSION = "0.3.1";
 /** Kubernetes object names of NADs are DNS-1123 labels. */
@@ -30,7 +30,14 @@ export interface CniConfig {
   mode: MultusNetwork["mode"];
   /** Lets a pod ask for fixed addresses (`ips` in its network selection); host-local honours them. */
   capabilities?: { ips: boolean };
-  ipam: HostLocalIpamConfig | EniPrefixIpamConfig;
+  ipam: HostLocalIpamConfig | EniPrefixIpamConfig | VpcIpIpamConfig;
+}
+
+/** A CNI configuration list: the main plugin, then chained ones (sbr). */
+export interface CniConfigList {
+  cniVersion: string;
+  name: string;
+  plugins: (Omit<CniConfig, "cniVersion"> | { type: "sbr" })[];
 }
 
 export interface NetworkAttachmentPlan {
@@ -58,9 +65,20 @@ export function nadName(network: MultusNetwork, availabilityZone: string | undef
   return availabilityZone === undefined ? network.name : `${network.name}-${zoneSuffix(availabilityZone)}`;
 }
 
-/** True when the network needs one NAD per node AZ. */
+/** True when the network needs one NAD per node AZ (routable modes read the subnet on the node). */
 export function needsZoneCopies(network: MultusNetwork, nodeZones: readonly string[]): boolean {
-  return network.ipam === "host-local" && nodeZones.length > 1;
+  return !isRoutable(network.ipam) && nodeZones.length > 1;
+}
+
+/**
+ * The NAD's `spec.config`: the plugin's config, or, with `sbr`, a conflist that chains the standard
+ * sbr plugin after it, so that traffic from the pod's Multus address leaves through the Multus
+ * interface (its own routing table) instead of the pod's default route.
+ */
+export function nadConfigDocument(plan: NetworkAttachmentPlan): CniConfig | CniConfigList {
+  if (!plan.network.sbr) return plan.cniConfig;
+  const { cniVersion, ...main } = plan.cniConfig;
+  return { cniVersion, name: plan.name, plugins: [main, { type: "sbr" }] };
 }
 
 export function cniConfigFor(network: MultusNetwork, subnet: MultusSubnet | undefined): CniConfig {
@@ -70,6 +88,11 @@ export function cniConfigFor(network: MultusNetwork, subnet: MultusSubnet | unde
     master: network.interfaceName,
     mode: network.mode,
   };
+  if (network.ipam === "vpc-ip") {
+    // The plugin reads the node's subnet and the range offsets from the node settings and routes the
+    // network's other subnets itself; pinned addresses (`ips`) are claimed in EC2 as asked.
+    return { ...base, capabilities: { ips: true }, ipam: vpcIpIpamConfig(network.name, network.routes) };
+  }
   if (network.ipam === "eni-prefix") {
     // One NAD serves every AZ, so a pod only knows its own node's subnet: route the network's other
     // subnets through the pod's VPC router (the plugin fills in that gateway and drops the route to
@@ -125,7 +148,7 @@ export function planNetworkAttachments(
   const problems = nadNameProblems(networks, nodeZones);
   if (problems.length) throw new Error(problems.join("; "));
   return networks.flatMap((network): NetworkAttachmentPlan[] => {
-    if (network.ipam === "eni-prefix") {
+    if (isRoutable(network.ipam)) {
       return [
         {
           name: nadName(network, undefined),

@@ -17,7 +17,7 @@
  * traffic on one node, so those networks are not pinged either.
  */
 import { addressAt, addressToNumber, offsetOf, prefixLength } from "../model/cidr";
-import type { MultusNetwork } from "../model/network";
+import { hasFixedRange, type MultusNetwork } from "../model/network";
 import { attachmentFor, NetworkAttachmentPlan, zoneSuffix } from "./nad";
 
 export const NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
@@ -74,7 +74,7 @@ export interface SampleOptions {
 
 /** Networks whose pods on one node can reach each other and whose addresses can be pinned. */
 export function isPingable(network: MultusNetwork): boolean {
-  return network.ipam === "host-local" && (network.cni === "ipvlan" || network.mode === "bridge");
+  return hasFixedRange(network.ipam) && (network.cni === "ipvlan" || network.mode === "bridge");
 }
 
 function suffixed(name: string, zone: string, multiZone: boolean): string {

@@ -26,7 +26,12 @@ import {
 } from "./lambda-bundle";
 import { eniLambdaPolicyDocument } from "./lambda-iam";
 import { InstanceNetworkLimits, resolveMaxPods } from "./max-pods";
-import { lambdaManagedPolicyArns, nodeManagedPolicyArns, serviceTrustPolicy } from "./node-iam";
+import {
+  lambdaManagedPolicyArns,
+  nodeManagedPolicyArns,
+  serviceTrustPolicy,
+  vpcIpNodePolicyDocument,
+} from "./node-iam";
 import {
   autoScalingGroupName,
   eksOptimizedAmiReference,
@@ -175,6 +180,26 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
           parent,
         ),
     );
+    // vpc-ip networks: the node's IPAM plugin assigns pod addresses on the cluster's Multus ENIs.
+    if (args.networks.some((network) => network.ipam === "vpc-ip")) {
+      new aws.iam.RolePolicy(
+        `${name}-node-vpc-ip`,
+        {
+          role: nodeRole.name,
+          policy: aws.getCallerIdentityOutput({}, parent).accountId.apply((accountId) =>
+            JSON.stringify(
+              vpcIpNodePolicyDocument({
+                partition: args.partition,
+                region: args.region,
+                accountId,
+                clusterName: args.clusterName,
+              }),
+            ),
+          ),
+        },
+        parent,
+      );
+    }
     const instanceProfile = new aws.iam.InstanceProfile(
       `${name}-node`,
       { role: nodeRole.name, tags: tags() },

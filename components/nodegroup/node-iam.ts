@@ -3,6 +3,7 @@
  * the ENI Lambda's execution role (trusted by Lambda). Pure, so tests read them without an engine.
  */
 import { managedPolicyArn, PartitionInfo, servicePrincipal } from "../model/partition";
+import { CLUSTER_TAG_KEY } from "../model/tags";
 
 /** Policies every EKS worker needs, plus SSM so operators reach nodes without SSH. */
 export const NODE_MANAGED_POLICIES = [
@@ -44,4 +45,56 @@ export function nodeManagedPolicyArns(partition: PartitionInfo): string[] {
 
 export function lambdaManagedPolicyArns(partition: PartitionInfo): string[] {
   return LAMBDA_MANAGED_POLICIES.map((name) => managedPolicyArn(partition, name));
+}
+
+/**
+ * The node role's inline policy for `vpc-ip` networks: the IPAM plugin on each node assigns and
+ * releases pod addresses on the node's Multus ENIs. Assign and unassign only on ENIs tagged with
+ * this cluster (the ENI-attach Lambda tags every Multus ENI at creation); Describe supports no
+ * resource-level permissions. Pods get nothing: the plugin runs on the node, as the node role.
+ */
+export interface VpcIpNodePolicyArgs {
+  readonly partition: PartitionInfo;
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterName: string;
+}
+
+export interface NodePolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow";
+  readonly Action: readonly string[];
+  readonly Resource: string;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export function vpcIpNodePolicyDocument(args: VpcIpNodePolicyArgs): {
+  Version: "2012-10-17";
+  Statement: NodePolicyStatement[];
+} {
+  for (const [name, value] of Object.entries({
+    region: args.region,
+    accountId: args.accountId,
+    clusterName: args.clusterName,
+  })) {
+    if (!value.trim()) throw new Error(`vpcIpNodePolicyDocument: ${name} is empty; pass the stack's ${name}`);
+  }
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "VpcIpAssignOnClusterInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+        Resource: `arn:${args.partition.partition}:ec2:${args.region}:${args.accountId}:network-interface/*`,
+        Condition: { StringEquals: { [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: args.clusterName } },
+      },
+      {
+        Sid: "VpcIpDescribeInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:DescribeNetworkInterfaces"],
+        Resource: "*",
+      },
+    ],
+  };
 }

@@ -15,6 +15,8 @@ import { defaultInterfaceName, interfaceNameProblem } from "../../components/mod
 import {
   CniMode,
   CniType,
+  hasFixedRange,
+  IPAM_MODES,
   IPVLAN_MODES,
   IpamMode,
   MACVLAN_MODES,
@@ -38,6 +40,7 @@ export interface NetworkSpec {
   readonly rangeEnd?: number | string;
   readonly gateway: number | string;
   readonly routes: readonly string[];
+  readonly sbr: boolean;
 }
 
 const KNOWN_FIELDS = [
@@ -52,6 +55,7 @@ const KNOWN_FIELDS = [
   "rangeEnd",
   "gateway",
   "routes",
+  "sbr",
 ];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** ENI device indexes a Multus network may use: 0 is the primary ENI; 15 covers the largest types. */
@@ -171,11 +175,17 @@ function readNetworkSpec(
   }
 
   const ipam = entry.ipam ?? "host-local";
-  if (ipam !== "host-local" && ipam !== "eni-prefix") {
+  if (typeof ipam !== "string" || !(IPAM_MODES as readonly string[]).includes(ipam)) {
     problems.add(
       at("ipam"),
-      `${JSON.stringify(ipam)} is not supported: use "host-local" (fixed ranges) or "eni-prefix" (routable /28 per node)`,
+      `${JSON.stringify(ipam)} is not supported: use "host-local" (fixed ranges), "eni-prefix" (routable /28 per node) ` +
+        `or "vpc-ip" (fixed ranges, routable: each pod address assigned to its node's ENI)`,
     );
+  }
+
+  const sbr = entry.sbr ?? false;
+  if (typeof sbr !== "boolean") {
+    problems.add(at("sbr"), `${JSON.stringify(sbr)} must be true (chain the sbr plugin) or false`);
   }
 
   const position = (field: "rangeStart" | "rangeEnd" | "gateway"): number | string | undefined => {
@@ -220,6 +230,7 @@ function readNetworkSpec(
     ...(rangeEnd === undefined ? {} : { rangeEnd }),
     gateway,
     routes: routes as string[],
+    sbr: sbr as boolean,
   };
 }
 
@@ -255,7 +266,7 @@ export function resolveNetworks(
       const end = spec.rangeEnd === undefined ? usable.last : endOffset;
       const gateway = gatewayOffset;
       const size = blockSize(planned.cidr);
-      if (spec.ipam === "host-local" && start !== undefined && end !== undefined) {
+      if (hasFixedRange(spec.ipam) && start !== undefined && end !== undefined) {
         if (start < usable.first || end > usable.last || start > end) {
           problems.add(
             at(start > end ? "rangeEnd" : start < usable.first ? "rangeStart" : "rangeEnd"),
@@ -287,6 +298,7 @@ export function resolveNetworks(
       ipam: spec.ipam,
       subnets,
       routes: spec.routes,
+      ...(spec.sbr ? { sbr: true } : {}),
     };
   });
 }

@@ -6,6 +6,7 @@ import { ConfigError } from "../config/problems";
 import { describeFacts } from "../instance-type/facts";
 import { runOffline } from "./engine";
 import { renderDay2 } from "./day2-report";
+import { renderNodeRoleStatements } from "./node-policy-report";
 import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
 import { readStackFile } from "./stack-file";
 
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
   console.log("");
   console.log(renderDay2(run.resources));
   console.log("");
+  const nodeStatements = renderNodeRoleStatements(run.resources);
+  if (nodeStatements) console.log(`${nodeStatements}\n`);
   console.log("Outputs");
   console.log(renderOutputs(run.outputs));
   if (settings.warnings.length > 0) {

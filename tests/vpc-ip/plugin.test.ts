@@ -122,7 +122,10 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
   it("reads the ENI's AZ subnet from IMDS: one NAD serves a node in the second AZ", async () => {
     world = await VpcIpWorld.create(moto.endpoint, { nodes: 2, zoneOf: (node) => node });
     const outcome = await world.invoke(world.nodes[1], "ADD", "pod-b");
-    const result = JSON.parse(outcome.stdout) as { ips: { address: string; gateway: string }[]; routes: object[] };
+    const result = JSON.parse(outcome.stdout) as {
+      ips: { address: string; gateway: string }[];
+      routes: object[];
+    };
     assert.match(result.ips[0].address, /^10\.0\.5\.(7\d|80)\/24$/);
     assert.equal(result.ips[0].gateway, "10.0.5.1");
     assert.deepEqual(result.routes, [{ dst: "10.0.4.0/24", gw: "10.0.5.1" }]);

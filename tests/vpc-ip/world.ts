@@ -21,10 +21,7 @@ import { runCni, type CniCommand, type CniOutcome } from "../ipam/cni";
 import { eniMetadataTree, startFakeImds, type FakeImds, type ImdsTree } from "../support/fake-imds";
 import { MOTO_REGION, motoClientConfig, REPO_ROOT } from "../support/moto";
 
-export const VPC_IP_PLUGIN = path.join(
-  REPO_ROOT,
-  "components/nodegroup/rootfs/opt/cni/bin/multus-vpc-ip",
-);
+export const VPC_IP_PLUGIN = path.join(REPO_ROOT, "components/nodegroup/rootfs/opt/cni/bin/multus-vpc-ip");
 export const CLUSTER = "vpc-ip-test";
 export const NETWORK = "vpcnet";
 export const SUBNETS = ["10.0.4.0/24", "10.0.5.0/24"];
@@ -186,7 +183,9 @@ export class VpcIpWorld {
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exitCode = await new Promise<number>((resolve) => child.once("close", (code) => resolve(code ?? -1)));
+    const exitCode = await new Promise<number>((resolve) =>
+      child.once("close", (code) => resolve(code ?? -1)),
+    );
     return { exitCode, stdout, stderr };
   }
 
@@ -222,7 +221,12 @@ export class VpcIpWorld {
 export function nodeTree(index: number, eniId: string, mac: string, subnetCidr: string): ImdsTree {
   const primaryMac = `02:00:00:01:${(index >> 8).toString(16).padStart(2, "0")}:${(index & 255).toString(16).padStart(2, "0")}`;
   const tree = eniMetadataTree([
-    { mac: primaryMac, deviceNumber: 0, interfaceId: `eni-primary${index}`, subnetIpv4CidrBlock: "10.0.2.0/24" },
+    {
+      mac: primaryMac,
+      deviceNumber: 0,
+      interfaceId: `eni-primary${index}`,
+      subnetIpv4CidrBlock: "10.0.2.0/24",
+    },
     { mac, deviceNumber: 1, networkCard: 0, interfaceId: eniId, subnetIpv4CidrBlock: subnetCidr },
   ]);
   return {
