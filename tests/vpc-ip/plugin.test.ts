@@ -97,6 +97,16 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
     assert.deepEqual([...(await world.holders()).keys()], ["10.0.4.77"]);
   });
 
+  it("refuses a pinned address another node's ENI holds, with a clear error, and assigns nothing", async () => {
+    world = await VpcIpWorld.create(moto.endpoint, { nodes: 2 });
+    const [first, second] = world.nodes;
+    assert.equal(addressOf(await world.invoke(first, "ADD", "pinned-1", { ips: ["10.0.4.77/24"] })), "10.0.4.77");
+    const error = isCniError(await world.invoke(second, "ADD", "pinned-2", { ips: ["10.0.4.77/24"] }));
+    assert.equal(error?.code, 105);
+    assert.match(error?.msg ?? "", /10\.0\.4\.77 .* held by another ENI/);
+    assert.deepEqual([...(await world.holders()).entries()], [["10.0.4.77", [first.eniId]]]);
+  });
+
   it("refuses a pinned address outside the node's subnet or among AWS's reserved ones", async () => {
     world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
     for (const ip of ["10.0.5.77/24", "10.0.4.2/24", "10.0.4.255/24"]) {

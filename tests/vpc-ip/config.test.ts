@@ -1,0 +1,180 @@
+/**
+ * `ipam: vpc-ip` and `sbr` as settings, through validation, NAD planning and the stack program
+ * under mocks (the example stack file): one NAD per network naming only the network (node settings
+ * stay on the node), sbr chained in every IPAM mode, the node role's scoped statement, the
+ * cross-node check. IAM expectations: the Service Authorization Reference facts in anchors.md
+ * (AssignPrivateIpAddresses / UnassignPrivateIpAddresses act on the network-interface resource).
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { nadConfigDocument, planNetworkAttachments } from "../../components/networks/nad";
+import { vpcIpNodePolicyDocument } from "../../components/nodegroup/node-iam";
+import { partitionInfo } from "../../components/model/partition";
+import { CLUSTER_TAG_KEY } from "../../components/model/tags";
+import { ConfigError } from "../../stacks/config";
+import { ningxia, settingsOf } from "../networks/harness";
+import { resourcesOfType, runStack, type OfflineRun } from "../support/offline";
+import { VPC_IP_PLUGIN } from "./world";
+
+function problemsOf(networks: unknown[]): string {
+  try {
+    settingsOf(ningxia({ networks }));
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  return "";
+}
+
+describe("ipam: vpc-ip and sbr settings", () => {
+  it("accepts vpc-ip with a fixed range and resolves the range in every AZ", () => {
+    const [network] = settingsOf(
+      ningxia({ networks: [{ name: "n1", ipam: "vpc-ip", rangeStart: 70, rangeEnd: 80 }] }),
+    ).networks;
+    assert.equal(network.ipam, "vpc-ip");
+    assert.deepEqual(
+      network.subnets.map((subnet) => `${subnet.rangeStart}-${subnet.rangeEnd}`),
+      ["10.0.4.70-10.0.4.80", "10.0.5.70-10.0.5.80"],
+    );
+  });
+
+  it("checks a vpc-ip range against AWS's reserved addresses, as for host-local", () => {
+    assert.match(
+      problemsOf([{ name: "n1", ipam: "vpc-ip", rangeStart: 2, rangeEnd: 80 }]),
+      /networks\[0\]\.rangeStart/,
+    );
+    assert.match(
+      problemsOf([{ name: "n1", ipam: "vpc-ip", rangeStart: 70, rangeEnd: 255 }]),
+      /networks\[0\]\.rangeEnd/,
+    );
+  });
+
+  it("names the three modes for an unknown ipam, and refuses a non-boolean sbr", () => {
+    const message = problemsOf([{ name: "n1", ipam: "whereabouts", sbr: "yes" }]);
+    assert.match(message, /networks\[0\]\.ipam.*"host-local".*"eni-prefix".*"vpc-ip"/s);
+    assert.match(message, /networks\[0\]\.sbr.*true.*false/s);
+  });
+});
+
+describe("vpc-ip NetworkAttachmentDefinitions", () => {
+  const zones = ["cn-northwest-1a", "cn-northwest-1b"];
+
+  it("one NAD for every AZ, whose ipam names only the network (and pod routes)", () => {
+    const settings = settingsOf(
+      ningxia({
+        networks: [{ name: "n1", ipam: "vpc-ip", rangeStart: 70, rangeEnd: 80, routes: ["10.9.0.0/16"] }],
+      }),
+    );
+    const plans = planNetworkAttachments(settings.networks, zones);
+    assert.equal(plans.length, 1);
+    assert.equal(plans[0].name, "n1");
+    assert.deepEqual(plans[0].cniConfig.ipam, {
+      type: "multus-vpc-ip",
+      network: "n1",
+      routes: [{ dst: "10.9.0.0/16" }],
+    });
+    assert.deepEqual(plans[0].cniConfig.capabilities, { ips: true });
+    // The plugin the NAD names is the node file of that name, executable.
+    assert.equal(path.basename(VPC_IP_PLUGIN), plans[0].cniConfig.ipam.type);
+    fs.accessSync(VPC_IP_PLUGIN, fs.constants.X_OK);
+  });
+
+  for (const ipam of ["host-local", "eni-prefix", "vpc-ip"]) {
+    it(`${ipam}: sbr: true makes spec.config a conflist [main plugin, sbr]; without it, the plain config`, () => {
+      const settings = settingsOf(
+        ningxia({
+          networks: [
+            { name: "n1", ipam, sbr: true },
+            { name: "n2", ipam },
+          ],
+        }),
+      );
+      const [withSbr, without] = planNetworkAttachments(settings.networks, ["cn-northwest-1a"]);
+      const document = nadConfigDocument(withSbr) as {
+        cniVersion: string;
+        name: string;
+        plugins: { type: string }[];
+      };
+      assert.equal(document.name, withSbr.name);
+      assert.equal(document.cniVersion, withSbr.cniConfig.cniVersion);
+      assert.deepEqual(
+        document.plugins.map((plugin) => plugin.type),
+        ["ipvlan", "sbr"],
+      );
+      assert.equal(nadConfigDocument(without), without.cniConfig);
+    });
+  }
+});
+
+describe("vpc-ip node role statement", () => {
+  it("allows assign/unassign only on ENIs tagged with the cluster, with ARNs of the stack's partition", () => {
+    const document = vpcIpNodePolicyDocument({
+      partition: partitionInfo("aws-cn"),
+      region: "cn-northwest-1",
+      accountId: "123456789012",
+      clusterName: "c1",
+    });
+    const scoped = document.Statement.find((statement) =>
+      statement.Action.includes("ec2:AssignPrivateIpAddresses"),
+    );
+    assert.deepEqual(scoped?.Action, ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]);
+    assert.equal(scoped?.Resource, "arn:aws-cn:ec2:cn-northwest-1:123456789012:network-interface/*");
+    assert.deepEqual(scoped?.Condition, { StringEquals: { [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: "c1" } });
+    // Nothing else mutating is granted.
+    const mutating = document.Statement.flatMap((statement) => statement.Action).filter(
+      (action) => !action.startsWith("ec2:Describe"),
+    );
+    assert.deepEqual(mutating, ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]);
+  });
+});
+
+describe("the example vpc-ip stack (stacks/examples/Pulumi.ningxia-vpc-ip.yaml) under mocks", function () {
+  this.timeout(120_000);
+  let run: OfflineRun;
+  before(async () => {
+    run = await runStack(path.join(__dirname, "../../stacks/examples/Pulumi.ningxia-vpc-ip.yaml"));
+  });
+
+  it("gives the node role the scoped vpc-ip statement, with the cluster's name", () => {
+    const policies = resourcesOfType(run, "aws:iam/rolePolicy:RolePolicy").filter((policy) =>
+      policy.name.endsWith("-node-vpc-ip"),
+    );
+    assert.equal(policies.length, 1);
+    const document = JSON.parse(String(policies[0].inputs.policy)) as {
+      Statement: { Action: string[]; Condition?: Record<string, Record<string, string>> }[];
+    };
+    const scoped = document.Statement.find((statement) =>
+      statement.Action.includes("ec2:AssignPrivateIpAddresses"),
+    );
+    assert.equal(scoped?.Condition?.StringEquals[`ec2:ResourceTag/${CLUSTER_TAG_KEY}`], "eks-multus-cluster");
+  });
+
+  it("renders one NAD per network, the first chaining sbr, and a cross-node check of both networks", () => {
+    const nads = resourcesOfType(run, "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition");
+    const documents = nads.map(
+      (nad) => JSON.parse((nad.inputs.spec as { config: string }).config) as Record<string, unknown>,
+    );
+    assert.equal(nads.length, 2);
+    assert.deepEqual(
+      (documents[0].plugins as { type: string }[]).map((plugin) => plugin.type),
+      ["ipvlan", "sbr"],
+    );
+    assert.equal((documents[1].ipam as { type: string }).type, "multus-vpc-ip");
+    const jobs = resourcesOfType(run, "kubernetes:batch/v1:Job").map((job) => job.name);
+    assert.ok(
+      jobs.some((name) => name.endsWith("multus-cross-node-check")),
+      jobs.join(),
+    );
+  });
+
+  it("a stack without vpc-ip networks gets no such statement", async () => {
+    const plain = await runStack("ningxia");
+    assert.deepEqual(
+      resourcesOfType(plain, "aws:iam/rolePolicy:RolePolicy")
+        .map((policy) => policy.name)
+        .filter((name) => name.endsWith("-node-vpc-ip")),
+      [],
+    );
+  });
+});
