@@ -119,10 +119,21 @@ async function main(): Promise<void> {
       ]);
       await world.close();
     }
-    console.log(`\n## Pod ADD latency, ${nodeCount} nodes, one /24 range (.4-.254), EC2 throttling buckets\n`);
+    console.log(
+      `\n## Pod ADD latency, ${nodeCount} nodes, one /24 range (.4-.254), EC2 throttling buckets\n`,
+    );
     console.log(
       markdownTable(
-        ["concurrent ADDs", "ok", "min s", "median s", "p95 s", "EC2 requests per ADD", "throttled", "duplicate holders"],
+        [
+          "concurrent ADDs",
+          "ok",
+          "min s",
+          "median s",
+          "p95 s",
+          "EC2 requests per ADD",
+          "throttled",
+          "duplicate holders",
+        ],
         rows,
       ),
     );
@@ -168,7 +179,9 @@ async function main(): Promise<void> {
       fillRows.push(
         await phase("release (251 DELs, 20 at a time)", () =>
           pool(
-            ids.map((id, index) => () => world.invoke(nodeOf(index), "DEL", id, { netns: "/proc/self/ns/net" })),
+            ids.map(
+              (id, index) => () => world.invoke(nodeOf(index), "DEL", id, { netns: "/proc/self/ns/net" }),
+            ),
             20,
           ),
         ),
@@ -177,7 +190,10 @@ async function main(): Promise<void> {
       await world.close();
       console.log(`\n## Exhaust and refill a /24 range over ${nodeCount} nodes\n`);
       console.log(
-        markdownTable(["phase", "seconds", "addresses held after", "duplicate holders", "throttled so far"], fillRows),
+        markdownTable(
+          ["phase", "seconds", "addresses held after", "duplicate holders", "throttled so far"],
+          fillRows,
+        ),
       );
     }
   } finally {

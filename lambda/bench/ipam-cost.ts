@@ -121,6 +121,10 @@ export async function measureCost(world: VpcIpWorld, rounds: number): Promise<Co
         });
         const config = JSON.stringify(world.config());
         const id = `cost-${round}${label ? "-limited" : ""}`;
+        add(
+          `plugin VERSION${label} (interpreter start, no I/O)`,
+          await measured([VPC_IP_PLUGIN], cni("VERSION", id), "{}", lim),
+        );
         add(`plugin ADD${label}`, await measured([VPC_IP_PLUGIN], cni("ADD", id), config, lim));
         add(`plugin DEL${label}`, await measured([VPC_IP_PLUGIN], cni("DEL", id), config, lim));
         const address = `10.0.4.${200 + round}`;
@@ -141,7 +145,12 @@ export async function measureCost(world: VpcIpWorld, rounds: number): Promise<Co
   const rows = Object.entries(samples).map(([key, list]) => [
     key,
     `${list.filter((sample) => sample.ok).length}/${list.length}`,
-    (percentile(list.map((sample) => sample.maxRssKb), 50) / 1024).toFixed(1),
+    (
+      percentile(
+        list.map((sample) => sample.maxRssKb),
+        50,
+      ) / 1024
+    ).toFixed(1),
     percentile(
       list.map((sample) => sample.cpuSeconds),
       50,
@@ -152,11 +161,16 @@ export async function measureCost(world: VpcIpWorld, rounds: number): Promise<Co
     ).toFixed(2),
   ]);
   return {
-    table: markdownTable(["command (one process)", "ok", "peak RSS MiB (median)", "CPU s (median)", "wall s (median)"], rows),
+    table: markdownTable(
+      ["command (one process)", "ok", "peak RSS MiB (median)", "CPU s (median)", "wall s (median)"],
+      rows,
+    ),
     limited: limits !== undefined,
   };
 }
 
 export function cliVersion(): string {
-  return execFileSync(path.join(REPO_ROOT, ".venv", "bin", "aws"), ["--version"], { encoding: "utf8" }).trim();
+  return execFileSync(path.join(REPO_ROOT, ".venv", "bin", "aws"), ["--version"], {
+    encoding: "utf8",
+  }).trim();
 }

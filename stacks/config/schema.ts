@@ -80,7 +80,7 @@ export const SETTINGS = {
   networks: {
     kind: "object",
     description:
-      "The Multus networks: a list of {name, deviceIndex, interfaceName, cidrs, cni, mode, ipam, rangeStart, rangeEnd, gateway, routes}.",
+      "The Multus networks: a list of {name, deviceIndex, interfaceName, cidrs, cni, mode, ipam, rangeStart, rangeEnd, gateway, routes, sbr}.",
     default: DEFAULT_NETWORKS,
   },
   telecomIngressCidrs: {

@@ -147,4 +147,38 @@ describe("vpc-ip NAD with macvlan + sbr through the real plugins: cross-node pin
     await chainDel(callA, resultA);
     assert.equal((await world.holders()).size, 0);
   });
+
+  it("host-local with sbr: the same chaining through the real plugins gives the same source rule", async () => {
+    const settings = settingsOf(
+      ningxia({
+        networks: [{ name: "hl", cni: "macvlan", mode: "bridge", rangeStart: 70, rangeEnd: 80, sbr: true }],
+      }),
+    );
+    const [plan] = planNetworkAttachments(settings.networks, ["cn-northwest-1a"]);
+    const [master, peer] = [uniqueName("hla"), uniqueName("hlb")];
+    ip("link", "add", master, "type", "veth", "peer", "name", peer);
+    links.push(master);
+    ip("link", "set", master, "up");
+    const document = JSON.parse(JSON.stringify(nadConfigDocument(plan))) as {
+      plugins: { master?: string; ipam?: Record<string, unknown> }[];
+    };
+    document.plugins[0].master = master;
+    document.plugins[0].ipam = { ...document.plugins[0].ipam, dataDir: fs.mkdtempSync("/tmp/hl-sbr-") };
+    const pod = namespaces.add("hlpod");
+    const chained: ChainCall = {
+      document,
+      containerId: `ctr-${pod}`,
+      netns: namespaces.path(pod),
+      ifname: "net1",
+      cniPath: ["/usr/lib/cni"],
+      extraEnv: {},
+    };
+    const result = await chainAdd(chained);
+    const address = addressOf(result);
+    assert.match(address, /^10\.0\.4\.(7\d|80)$/);
+    const rules = execFileSync("ip", ["-n", pod, "rule", "show"], { encoding: "utf8" });
+    assert.match(rules, new RegExp(`from ${address.replace(/\./g, "\\.")} lookup 100`));
+    await chainDel(chained, result);
+    fs.rmSync(String(document.plugins[0].ipam?.dataDir), { recursive: true, force: true });
+  });
 });
