@@ -75,8 +75,13 @@ describe("multus-vpc-ip: K nodes × M pods on one range (moto + EC2 fidelity)", 
     const holders = await world.holders();
     assert.deepEqual(duplicates(holders), []);
     const byAddress = new Map<string, string[]>();
-    for (const pod of pods) byAddress.set(pod.address as string, [...(byAddress.get(pod.address as string) ?? []), pod.id]);
-    assert.deepEqual([...byAddress.entries()].filter(([, ids]) => ids.length > 1), [], "one address, one pod");
+    for (const pod of pods)
+      byAddress.set(pod.address as string, [...(byAddress.get(pod.address as string) ?? []), pod.id]);
+    assert.deepEqual(
+      [...byAddress.entries()].filter(([, ids]) => ids.length > 1),
+      [],
+      "one address, one pod",
+    );
     assert.equal(holders.size, 24, JSON.stringify([...holders.entries()]));
     for (const pod of pods) assert.deepEqual(holders.get(pod.address as string), [pod.node.eniId], pod.id);
     // Collisions did happen and EC2 (the fidelity layer) refused them: the lock was exercised.

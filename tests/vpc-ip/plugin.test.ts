@@ -100,7 +100,10 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
   it("refuses a pinned address another node's ENI holds, with a clear error, and assigns nothing", async () => {
     world = await VpcIpWorld.create(moto.endpoint, { nodes: 2 });
     const [first, second] = world.nodes;
-    assert.equal(addressOf(await world.invoke(first, "ADD", "pinned-1", { ips: ["10.0.4.77/24"] })), "10.0.4.77");
+    assert.equal(
+      addressOf(await world.invoke(first, "ADD", "pinned-1", { ips: ["10.0.4.77/24"] })),
+      "10.0.4.77",
+    );
     const error = isCniError(await world.invoke(second, "ADD", "pinned-2", { ips: ["10.0.4.77/24"] }));
     assert.equal(error?.code, 105);
     assert.match(error?.msg ?? "", /10\.0\.4\.77 .* held by another ENI/);
