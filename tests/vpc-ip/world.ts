@@ -7,6 +7,7 @@
  */
 import {
   CreateNetworkInterfaceCommand,
+  CreateSubnetCidrReservationCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeNetworkInterfacesCommand,
@@ -106,6 +107,19 @@ export class VpcIpWorld {
       );
       subnetIds.push(subnet.Subnet?.SubnetId as string);
     }
+    // The deployment covers the range with explicit reservations, so EC2 (here: the fidelity layer)
+    // never gives an ENI's primary address from it.
+    for (const [index, cidr] of SUBNETS.entries()) {
+      for (const block of alignedBlocks(cidr, this.options.rangeStart ?? 70, this.options.rangeEnd ?? 80)) {
+        await this.ec2.send(
+          new CreateSubnetCidrReservationCommand({
+            SubnetId: subnetIds[index],
+            Cidr: block,
+            ReservationType: "explicit",
+          }),
+        );
+      }
+    }
     for (let index = 0; index < this.options.nodes; index++) {
       const zone = this.options.zoneOf?.(index) ?? 0;
       const created = await this.ec2.send(
@@ -124,7 +138,7 @@ export class VpcIpWorld {
       );
       const eniId = created.NetworkInterface?.NetworkInterfaceId as string;
       const mac = `02:00:00:00:${(index >> 8).toString(16).padStart(2, "0")}:${(index & 255).toString(16).padStart(2, "0")}`;
-      const imds = await startFakeImds({ tree: nodeTree(index, eniId, mac, SUBNETS[zone]) });
+      const imds = await startFakeImds({ tree: nodeTree(index, eniId, mac, SUBNETS[zone], subnetIds[zone]) });
       const stateDir = path.join(this.directory, `node-${index}`);
       this.nodes.push({ index, eniId, mac, imds, stateDir, subnetCidr: SUBNETS[zone] });
     }
@@ -218,7 +232,13 @@ export class VpcIpWorld {
 }
 
 /** IMDS of one node: its region, the partition's domain, role credentials, its Multus ENI. */
-export function nodeTree(index: number, eniId: string, mac: string, subnetCidr: string): ImdsTree {
+export function nodeTree(
+  index: number,
+  eniId: string,
+  mac: string,
+  subnetCidr: string,
+  subnetId?: string,
+): ImdsTree {
   const primaryMac = `02:00:00:01:${(index >> 8).toString(16).padStart(2, "0")}:${(index & 255).toString(16).padStart(2, "0")}`;
   const tree = eniMetadataTree([
     {
@@ -229,6 +249,8 @@ export function nodeTree(index: number, eniId: string, mac: string, subnetCidr: 
     },
     { mac, deviceNumber: 1, networkCard: 0, interfaceId: eniId, subnetIpv4CidrBlock: subnetCidr },
   ]);
+  // IMDS's per-ENI subnet-id key (eniMetadataTree does not write it).
+  if (subnetId) ((tree.network as ImdsTree).interfaces as ImdsTree).macs = withSubnetId(tree, mac, subnetId);
   return {
     ...tree,
     placement: { region: MOTO_REGION },
@@ -245,6 +267,34 @@ export function nodeTree(index: number, eniId: string, mac: string, subnetCidr: 
       },
     },
   };
+}
+
+/** The aligned CIDR blocks covering host offsets start..end of a subnet (greedy, largest first). */
+export function alignedBlocks(subnetCidr: string, start: number, end: number): string[] {
+  const [base, length] = subnetCidr.split("/");
+  const octets = base.split(".").map(Number);
+  const network = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  const blocks: string[] = [];
+  for (let offset = start; offset <= end;) {
+    let size = 1;
+    while (
+      offset % (size * 2) === 0 &&
+      offset + size * 2 - 1 <= end &&
+      size * 2 <= 2 ** (32 - Number(length))
+    )
+      size *= 2;
+    const address = network + offset;
+    blocks.push(
+      `${[address >>> 24, (address >>> 16) & 255, (address >>> 8) & 255, address & 255].join(".")}/${32 - Math.log2(size)}`,
+    );
+    offset += size;
+  }
+  return blocks;
+}
+
+function withSubnetId(tree: ImdsTree, mac: string, subnetId: string): ImdsTree {
+  const macs = ((tree.network as ImdsTree).interfaces as ImdsTree).macs as ImdsTree;
+  return { ...macs, [mac]: { ...(macs[mac] as ImdsTree), "subnet-id": subnetId } };
 }
 
 export function isCniError(outcome: CniOutcome): { code: number; msg: string } | undefined {
