@@ -130,7 +130,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
         deleteBeforeReplace: true,
       }),
     );
-    for (const check of plan.checks) {
+    const checkJobs = plan.checks.map((check) =>
       this.job(
         name,
         namespace,
@@ -139,8 +139,8 @@ export class MultusNetworks extends pulumi.ComponentResource {
           (reference) => checkJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
         ),
         { ...child, dependsOn: samplePods, deleteBeforeReplace: true },
-      );
-    }
+      ),
+    );
 
     const crossNode = args.samples.enabled
       ? planCrossNodeCheck(args.networks, args.nodeZones, nads, {
@@ -148,8 +148,22 @@ export class MultusNetworks extends pulumi.ComponentResource {
           nodeCount: args.samples.nodeCount ?? 1,
         })
       : { notes: [] };
+    // vpc-ip: the cross-node pods take any free address of the range, so they start once the
+    // pods with pinned addresses (samples, per-AZ checks) hold theirs.
+    const pinnedFirst = args.networks.some((network) => network.ipam === "vpc-ip")
+      ? [...samplePods, ...checkJobs]
+      : [];
     const crossNodeJobs = crossNode.plan
-      ? [this.crossNodeCheck(name, namespace, crossNode.plan, image, [...nadResources, ...multus.all], child)]
+      ? [
+          this.crossNodeCheck(
+            name,
+            namespace,
+            crossNode.plan,
+            image,
+            [...nadResources, ...multus.all, ...pinnedFirst],
+            child,
+          ),
+        ]
       : [];
 
     this.nadNames = pulumi.output(nadNames);
