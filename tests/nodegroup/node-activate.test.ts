@@ -60,8 +60,9 @@ describe("multus-node-activate (bash, temp root)", function () {
       MULTUS_ENI_SETUP_CMD: `${recorder} multus-eni-setup`,
     });
     assert.equal(result.code, 0, result.stderr);
+    // The repo's own units (rootfs) plus the extra ones written above, sorted.
     const enabled =
-      "extra-daily.timer extra-taint.service multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer";
+      "extra-daily.timer extra-taint.service multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer multus-vpc-ip-reconcile.timer";
     assert.deepEqual(readFileSync(log, "utf8").trim().split("\n"), [
       "systemctl daemon-reload",
       "udevadm control --reload",
