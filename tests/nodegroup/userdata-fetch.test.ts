@@ -116,9 +116,9 @@ describe("user data fetch part (bash, real AWS CLI, moto S3)", function () {
     assert.deepEqual(commands(), [
       "systemctl daemon-reload",
       "udevadm control --reload",
-      "systemctl enable multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer",
+      "systemctl enable multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer multus-vpc-ip-reconcile.timer",
       "multus-eni-setup --scan",
-      "systemctl start --no-block multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer",
+      "systemctl start --no-block multus-eks-untaint.service multus-eni-scan.service multus-eni-scan.timer multus-vpc-ip-reconcile.timer",
     ]);
   });
 
