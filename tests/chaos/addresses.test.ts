@@ -223,11 +223,14 @@ describe("EC2 addresses through the chaos proxy", function () {
       [],
       "nothing another ENI holds",
     );
-    // An explicitly named address inside the reservation is allowed, as in EC2.
-    const named = await ec2.send(
-      new CreateNetworkInterfaceCommand({ SubnetId, PrivateIpAddress: "10.0.4.20" }),
-    );
-    assert.deepEqual(addressesOf(named.NetworkInterface), ["10.0.4.20"]);
+    // An explicitly named address inside the reservation is allowed, as in EC2. The ENIs made
+    // directly on moto above may hold any reserved address, so name one that nobody holds.
+    const held = new Set((everyone.NetworkInterfaces ?? []).flatMap(addressesOf));
+    const free = Array.from({ length: 124 }, (_, index) => `10.0.4.${index + 4}`).find(
+      (address) => !held.has(address),
+    ) as string;
+    const named = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId, PrivateIpAddress: free }));
+    assert.deepEqual(addressesOf(named.NetworkInterface), [free]);
     // Auto-assigned secondaries added later obey the same rule.
     const added = await ec2.send(
       new AssignPrivateIpAddressesCommand({
@@ -238,7 +241,7 @@ describe("EC2 addresses through the chaos proxy", function () {
     // moto answers with every address of the ENI; the three new ones are those besides .20.
     const secondaries = (added.AssignedPrivateIpAddresses ?? [])
       .map((entry) => entry.PrivateIpAddress as string)
-      .filter((address) => address !== "10.0.4.20");
+      .filter((address) => address !== free);
     assert.equal(secondaries.length, 3);
     assert.deepEqual(
       secondaries.filter((address) => insideAny(address, reserved)),
