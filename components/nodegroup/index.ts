@@ -29,6 +29,8 @@ import { InstanceNetworkLimits, resolveMaxPods } from "./max-pods";
 import {
   lambdaManagedPolicyArns,
   nodeManagedPolicyArns,
+  nodeRolePolicyDocument,
+  NODE_STATEMENTS,
   serviceTrustPolicy,
   vpcIpNodePolicyDocument,
 } from "./node-iam";
@@ -55,6 +57,9 @@ import { refreshPlan } from "./refresh";
 import { renderNodeUserData, userDataPayload } from "./userdata";
 
 export const NODE_GROUP_TYPE = "multus-eks:nodegroup:MultusNodeGroup";
+
+/** IMDS answers only on the host network: a pod's packets need a second hop. */
+export const NODE_IMDS_HOP_LIMIT = 1;
 
 export interface MultusNodeGroupArgs {
   /** Partition of the stack's region: every ARN and service principal is built from it. */
@@ -88,8 +93,12 @@ export interface MultusNodeGroupArgs {
   readonly networks: readonly MultusNetwork[];
   /** Multus subnet IDs by network name, then AZ (MultusVpc.multusSubnetIds). */
   readonly multusSubnetIds: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
-  /** Security group of the Multus ENIs. */
-  readonly multusSecurityGroupId: pulumi.Input<string>;
+  /** Security group of each Multus network's ENIs, by network name (MultusVpc.multusSecurityGroupIds). */
+  readonly multusSecurityGroupIds: Readonly<Record<string, pulumi.Input<string>>>;
+  /** KMS key of the ENI Lambda's log group; absent means CloudWatch Logs' own encryption. */
+  readonly logsKmsKeyArn?: pulumi.Input<string>;
+  /** Retention of the ENI Lambda's log group (default ENI_LAMBDA_LOG_RETENTION_DAYS). */
+  readonly logRetentionDays?: number;
 
   /** Worker instance type (default c5.large). */
   readonly instanceType?: string;
@@ -172,7 +181,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(args.partition, "ec2")), tags: tags() },
       parent,
     );
-    const nodePolicies = nodeManagedPolicyArns(args.partition).map(
+    const nodePolicies: pulumi.CustomResource[] = nodeManagedPolicyArns(args.partition).map(
       (policyArn) =>
         new aws.iam.RolePolicyAttachment(
           `${name}-node-${policyArn.split("/").pop()}`,
@@ -198,6 +207,37 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
           ),
         },
         parent,
+      );
+    }
+    if (NODE_STATEMENTS.length > 0) {
+      // The node scripts' own API calls, scoped like the Lambda's (node-iam.ts).
+      const multusSubnets = pulumi.output(
+        args.networks.flatMap((network) =>
+          args.availabilityZones.map((zone) => multusSubnetId(args.multusSubnetIds, network.name, zone)),
+        ),
+      );
+      nodePolicies.push(
+        new aws.iam.RolePolicy(
+          `${name}-node`,
+          {
+            role: nodeRole.name,
+            policy: pulumi
+              .all([aws.getCallerIdentityOutput({}, parent).accountId, multusSubnets])
+              .apply(([accountId, subnetIds]) =>
+                JSON.stringify(
+                  nodeRolePolicyDocument({
+                    partition: args.partition.partition,
+                    region: args.region,
+                    accountId,
+                    clusterName: args.clusterName,
+                    subnetIds,
+                    autoScalingGroupName: groupName,
+                  }),
+                ),
+              ),
+          },
+          parent,
+        ),
       );
     }
     const instanceProfile = new aws.iam.InstanceProfile(
@@ -273,11 +313,12 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
             },
           },
         ],
-        // IMDSv2 only; hop limit 2 so containers (the VPC CNI, Multus setup) reach IMDS too.
+        // IMDSv2 only, hop limit 1: only the host network reaches IMDS (aws-node, Multus, the IPAM
+        // plugins and the node scripts all run there); pods cannot take the node role's credentials.
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",
-          httpPutResponseHopLimit: 2,
+          httpPutResponseHopLimit: NODE_IMDS_HOP_LIMIT,
           instanceMetadataTags: "disabled",
         },
         userData,
@@ -619,13 +660,16 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
           parent,
         ),
     );
+    const securityGroupIds = pulumi.output(args.multusSecurityGroupIds) as pulumi.Output<
+      Record<string, string>
+    >;
     const policy = new aws.iam.RolePolicy(
       `${name}-eni-lambda`,
       {
         role: role.name,
         policy: pulumi
-          .all([accountId, args.vpcId, subnetIds, args.multusSecurityGroupId])
-          .apply(([account, vpcId, subnets, securityGroupId]) =>
+          .all([accountId, args.vpcId, subnetIds, securityGroupIds])
+          .apply(([account, vpcId, subnets, groups]) =>
             JSON.stringify(
               eniLambdaPolicyDocument({
                 partition: args.partition.partition,
@@ -633,8 +677,9 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
                 accountId: account,
                 vpcId,
                 subnetIds: Object.values(subnets).flatMap((byZone) => Object.values(byZone)),
-                securityGroupIds: [securityGroupId],
+                securityGroupIds: [...new Set(Object.values(groups))],
                 clusterName: args.clusterName,
+                autoScalingGroupName: autoScalingGroupName(args.clusterName),
               }),
             ),
           ),
@@ -645,26 +690,25 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       `${name}-eni-lambda`,
       {
         name: eniLambdaLogGroupName(functionName),
-        retentionInDays: ENI_LAMBDA_LOG_RETENTION_DAYS,
+        retentionInDays: args.logRetentionDays ?? ENI_LAMBDA_LOG_RETENTION_DAYS,
+        ...(args.logsKmsKeyArn === undefined ? {} : { kmsKeyId: args.logsKmsKeyArn }),
         tags: tags(),
       },
       parent,
     );
-    const configuration = pulumi
-      .all([subnetIds, args.multusSecurityGroupId])
-      .apply(([subnets, securityGroupId]) =>
-        encodeLambdaConfig(
-          eniLambdaConfig({
-            clusterName: args.clusterName,
-            networks: args.networks,
-            availabilityZones: args.availabilityZones,
-            subnetIds: subnets,
-            securityGroupId,
-            tags: { ...args.tags },
-            ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
-          }),
-        ),
-      );
+    const configuration = pulumi.all([subnetIds, securityGroupIds]).apply(([subnets, groups]) =>
+      encodeLambdaConfig(
+        eniLambdaConfig({
+          clusterName: args.clusterName,
+          networks: args.networks,
+          availabilityZones: args.availabilityZones,
+          subnetIds: subnets,
+          securityGroupIds: groups,
+          tags: { ...args.tags },
+          ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
+        }),
+      ),
+    );
     const eniFunction = new aws.lambda.Function(
       `${name}-eni`,
       {
