@@ -215,7 +215,7 @@ describe("IAM policies against the Service Authorization Reference", function ()
       for (const action of actions) {
         assert.ok(isAllowed(document, action, request(action)), `${action} denied on the stack's ENI`);
         assert.ok(
-          !isAllowed(document, action, request(action).map(theirs)),
+          !isAllowed(document, action, request(action).map((resource) => theirs(resource))),
           `${action} allowed on another ENI`,
         );
       }
