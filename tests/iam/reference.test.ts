@@ -215,7 +215,11 @@ describe("IAM policies against the Service Authorization Reference", function ()
       for (const action of actions) {
         assert.ok(isAllowed(document, action, request(action)), `${action} denied on the stack's ENI`);
         assert.ok(
-          !isAllowed(document, action, request(action).map((resource) => theirs(resource))),
+          !isAllowed(
+            document,
+            action,
+            request(action).map((resource) => theirs(resource)),
+          ),
           `${action} allowed on another ENI`,
         );
       }
