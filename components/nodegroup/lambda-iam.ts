@@ -101,7 +101,8 @@ export function eniLambdaPolicyDocument(args: EniLambdaPolicyArgs): PolicyDocume
       Condition: inVpc,
     },
     {
-      // The new interface itself: only in a Multus subnet, with the cluster and no_manage tags.
+      // The new interface itself: only with the cluster and no_manage tags (the subnet statement
+      // above already limits where it is created).
       Sid: "CreateClusterTaggedInterfaces",
       Effect: "Allow",
       Action: ["ec2:CreateNetworkInterface"],
@@ -110,7 +111,6 @@ export function eniLambdaPolicyDocument(args: EniLambdaPolicyArgs): PolicyDocume
         StringEquals: {
           [`aws:RequestTag/${CLUSTER_TAG_KEY}`]: args.clusterName,
           [`aws:RequestTag/${NO_MANAGE_TAG_KEY}`]: NO_MANAGE_TAG_VALUE,
-          "ec2:Subnet": multusSubnetArns(args),
         },
       },
     },
