@@ -29,11 +29,10 @@ import { InstanceNetworkLimits, resolveMaxPods } from "./max-pods";
 import {
   lambdaManagedPolicyArns,
   nodeManagedPolicyArns,
-  nodeRolePolicyDocument,
-  NODE_STATEMENTS,
   serviceTrustPolicy,
   vpcIpNodePolicyDocument,
 } from "./node-iam";
+import { nodeRolePolicies } from "./node-role-policy";
 import {
   autoScalingGroupName,
   eksOptimizedAmiReference,
@@ -209,37 +208,10 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
         parent,
       );
     }
-    if (NODE_STATEMENTS.length > 0) {
-      // The node scripts' own API calls, scoped like the Lambda's (node-iam.ts).
-      const multusSubnets = pulumi.output(
-        args.networks.flatMap((network) =>
-          args.availabilityZones.map((zone) => multusSubnetId(args.multusSubnetIds, network.name, zone)),
-        ),
-      );
-      nodePolicies.push(
-        new aws.iam.RolePolicy(
-          `${name}-node`,
-          {
-            role: nodeRole.name,
-            policy: pulumi
-              .all([aws.getCallerIdentityOutput({}, parent).accountId, multusSubnets])
-              .apply(([accountId, subnetIds]) =>
-                JSON.stringify(
-                  nodeRolePolicyDocument({
-                    partition: args.partition.partition,
-                    region: args.region,
-                    accountId,
-                    clusterName: args.clusterName,
-                    subnetIds,
-                    autoScalingGroupName: groupName,
-                  }),
-                ),
-              ),
-          },
-          parent,
-        ),
-      );
-    }
+    // The node scripts' own API calls (none today), scoped like the Lambda's.
+    nodePolicies.push(
+      ...nodeRolePolicies(name, nodeRole, { ...args, autoScalingGroupName: groupName }, parent),
+    );
     const instanceProfile = new aws.iam.InstanceProfile(
       `${name}-node`,
       { role: nodeRole.name, tags: tags() },
