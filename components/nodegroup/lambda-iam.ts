@@ -35,6 +35,7 @@ export interface EniLambdaPolicyArgs extends NodeGroupScope {
 
 /** The API actions the Lambda calls (lambda/src); the reference test covers each. */
 export const ENI_LAMBDA_ACTIONS: readonly string[] = [
+  "ec2:DescribeInstances",
   "ec2:DescribeNetworkInterfaces",
   "ec2:CreateNetworkInterface",
   "ec2:CreateTags",
@@ -88,9 +89,9 @@ export function eniLambdaPolicyDocument(args: EniLambdaPolicyArgs): PolicyDocume
   const statements: PolicyStatement[] = [
     {
       // EC2 Describe actions support no resource-level permissions.
-      Sid: "DescribeInterfaces",
+      Sid: "DescribeInstancesAndInterfaces",
       Effect: "Allow",
-      Action: ["ec2:DescribeNetworkInterfaces"],
+      Action: ["ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"],
       Resource: "*",
     },
     {

@@ -150,8 +150,10 @@ describe("IAM policies against the Service Authorization Reference", function ()
         )) {
           const service = client === "auto-scaling" ? "autoscaling" : client;
           for (const name of clause.split(",").map((part) => part.trim().replace(/^type\s+/, ""))) {
-            const command = /^(\w+)Command$/.exec(name);
-            if (command && text.includes(`new ${name}(`)) called.add(`${service}:${command[1]}`);
+            // Commands sent directly, and the SDK's paginators and waiters (which send the command).
+            const action =
+              /^(\w+)Command$/.exec(name)?.[1] ?? /^(?:paginate|waitUntil)(\w+)$/.exec(name)?.[1];
+            if (action && new RegExp(`\\b${name}\\(`).test(text)) called.add(`${service}:${action}`);
           }
         }
       }

@@ -36,7 +36,10 @@ describe("ENI Lambda IAM policy", () => {
         assert.ok(!resources(statement).includes("*"), `${action} on * in ${statement.Sid}`);
     }
     const star = policy.Statement.filter((statement) => resources(statement).includes("*"));
-    assert.deepEqual(star.flatMap((statement) => statement.Action).sort(), ["ec2:DescribeNetworkInterfaces"]);
+    assert.deepEqual(star.flatMap((statement) => statement.Action).sort(), [
+      "ec2:DescribeInstances",
+      "ec2:DescribeNetworkInterfaces",
+    ]);
   });
 
   it("builds every ARN in the given partition and region", () => {
