@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { ConfigError, ConfigProblem, parseSettings } from "../../stacks/config";
 import { rawConfig } from "../../stacks/offline/engine";
 import { readStackFile } from "../../stacks/offline/stack-file";
-import { bastionAccessPolicy, endpointAccessArgs } from "../../stacks/cluster-access";
+import { bastionAccessPolicy, describeAccess, endpointAccessArgs } from "../../stacks/cluster-access";
 
 const CONTEXT = { project: "multus-eks", stack: "test" };
 const ningxiaWith = (changes: Record<string, unknown>): Record<string, unknown> => ({
@@ -75,6 +75,22 @@ describe("security settings", () => {
   it("passes no publicAccessCidrs at all to @pulumi/eks when the endpoint is private", () => {
     const settings = parseSettings(ningxiaWith({}), CONTEXT);
     assert.ok(!("publicAccessCidrs" in endpointAccessArgs(settings.endpoint)));
+  });
+
+  it("says in the plan which API access is in force", () => {
+    assert.deepEqual(describeAccess(parseSettings(ningxiaWith({}), CONTEXT)), [
+      "EKS API endpoint: private (inside the VPC); no public access",
+      "Bastion Kubernetes access: view (AmazonEKSViewPolicy, whole cluster)",
+      "EKS secrets encryption: a stack KMS key with rotation",
+    ]);
+    const open = parseSettings(
+      ningxiaWith({ endpointPublicAccess: true, endpointPublicAccessCidrs: ["203.0.113.0/24"] }),
+      CONTEXT,
+    );
+    assert.equal(
+      describeAccess(open)[0],
+      "EKS API endpoint: private (inside the VPC) + public from 203.0.113.0/24",
+    );
   });
 
   it("scopes the bastion: view cluster-wide, edit per namespace, admin only when asked", () => {
