@@ -51,6 +51,8 @@ export const REFERENCE_FACTS: Readonly<Record<string, ActionFacts>> = {
   "ec2:DeleteNetworkInterface": { resourceTypes: { "network-interface": ENI } },
   "ec2:AssignPrivateIpAddresses": { resourceTypes: { "network-interface": ENI } },
   "ec2:UnassignPrivateIpAddresses": { resourceTypes: { "network-interface": ENI } },
+  // The node fetches its files from the stack's bucket directly, never through an access point.
+  "s3:GetObject": { resourceTypes: { object: ["aws:ResourceTag/${TagKey}"] }, onlyTypesInvolved: true },
   "autoscaling:CompleteLifecycleAction": {
     resourceTypes: { autoScalingGroup: ["autoscaling:ResourceTag/${TagKey}", "aws:ResourceTag/${TagKey}"] },
   },

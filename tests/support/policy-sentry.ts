@@ -51,7 +51,10 @@ for name in json.loads(sys.argv[1]):
     for entry in get_action_data(service, action).get(service, []):
         arn = entry["resource_arn_format"]
         match = re.match(r"arn:\\$\\{Partition\\}:[a-z0-9-]+:[^:]*:[^:]*:([A-Za-z-]+)", arn)
-        rows.append({"resourceType": match.group(1) if match else arn, "conditionKeys": sorted(set(entry["condition_keys"])), "dependentActions": sorted(entry.get("dependent_actions") or [])})
+        kind = match.group(1) if match else arn
+        if arn.startswith("arn:\${Partition}:s3:::"):
+            kind = "object" if "/" in arn else "bucket"
+        rows.append({"resourceType": kind, "conditionKeys": sorted(set(entry["condition_keys"])), "dependentActions": sorted(entry.get("dependent_actions") or [])})
     out[name] = rows
 print(json.dumps(out))
 `;
