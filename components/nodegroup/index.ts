@@ -545,7 +545,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     tags: (extra?: Record<string, string>) => Record<string, string>,
   ): ReturnType<MultusNodeGroup["createEniLambda"]> & { wiring: pulumi.Resource[] } {
     const parent = { parent: this };
-    const lambda = this.createEniLambda(name, args, functionName, tags);
+    const lambda = this.createEniLambda(name, args, functionName, groupName, tags);
 
     const lifecycleRule = new aws.cloudwatch.EventRule(
       `${name}-lifecycle`,
@@ -597,6 +597,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     name: string,
     args: MultusNodeGroupArgs,
     functionName: string,
+    groupName: string,
     tags: (extra?: Record<string, string>) => Record<string, string>,
   ): {
     function: aws.lambda.Function;
@@ -651,7 +652,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
                 subnetIds: Object.values(subnets).flatMap((byZone) => Object.values(byZone)),
                 securityGroupIds: [...new Set(Object.values(groups))],
                 clusterName: args.clusterName,
-                autoScalingGroupName: autoScalingGroupName(args.clusterName),
+                autoScalingGroupName: groupName,
               }),
             ),
           ),
