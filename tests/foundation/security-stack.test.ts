@@ -163,6 +163,24 @@ describe("security baseline of the stack program", function () {
     );
   });
 
+  it("lets each node group's Lambda complete lifecycle actions of its own group only", async () => {
+    const two = await runStack("ningxia", { nodeGroups: [{ name: "multus" }, { name: "upf" }] });
+    const groups = resourcesOfType(two, "aws:autoscaling/group:Group").map((group) =>
+      String(group.inputs.name),
+    );
+    assert.equal(groups.length, 2);
+    const policies = resourcesOfType(two, "aws:iam/rolePolicy:RolePolicy").filter((p) =>
+      p.name.endsWith("-eni-lambda"),
+    );
+    const named = policies.map((policy) => {
+      const statements = json(policy.inputs.policy).Statement as { Action: string[]; Resource: string }[];
+      return statements
+        .find((statement) => statement.Action.includes("autoscaling:CompleteLifecycleAction"))!
+        .Resource.split("autoScalingGroupName/")[1];
+    });
+    assert.deepEqual(named.sort(), groups.sort());
+  });
+
   it("gives the bastion read-only Kubernetes access by default", () => {
     const cluster = resourceNamed(run, CLUSTER, NAME).inputs;
     const entries = cluster.accessEntries as Record<
