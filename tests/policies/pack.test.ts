@@ -15,13 +15,17 @@ const MANDATORY = [
   "subnets-no-overlap",
   "nad-range-in-subnet",
   "china-partition",
-  "host-local-single-node",
   "imdsv2-required",
   "no-world-open-ingress",
   "eks-endpoint-access",
   "eks-secrets-encryption",
 ];
-const ADVISORY = ["ebs-encryption", "lambda-role-ec2-scope", "eks-control-plane-logging"];
+const ADVISORY = [
+  "host-local-single-node",
+  "ebs-encryption",
+  "lambda-role-ec2-scope",
+  "eks-control-plane-logging",
+];
 const EXPECTED = [...MANDATORY, ...ADVISORY];
 
 describe("policy pack multus-eks", () => {
