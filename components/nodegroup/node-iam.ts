@@ -22,8 +22,8 @@ export const LAMBDA_MANAGED_POLICIES = ["service-role/AWSLambdaBasicExecutionRol
 
 /**
  * Builders of the worker role's own scoped statements (AWS API calls of the node scripts and IPAM
- * plugins). None today besides reading the node files object (node-files-iam.ts, its own inline
- * policy); the scripts otherwise only read IMDS. A feature that calls an API adds one
+ * plugins) beyond the vpc-ip plugin's (vpcIpNodePolicyDocument) and reading the node files object
+ * (node-files-iam.ts), which have their own inline policies. A feature that calls an API adds one
  * builder here, e.g. `(scope) => multusInterfaceStatement("AssignPodAddresses",
  * ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], scope)`, and its actions to
  * NODE_API_ACTIONS, which the IAM reference test checks against the Service Authorization Reference.

