@@ -89,7 +89,8 @@ export function createNodeGroups(
       certificateAuthority: cluster.certificateAuthority,
       serviceCidr: SERVICE_CIDR,
       clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-      clusterDependencies: [cluster.cluster],
+      // The VPC CNI add-on (with its IRSA role) before any node: the node role has no CNI rights.
+      clusterDependencies: [cluster.cluster, cluster.vpcCniAddon],
       vpcId: vpc.vpcId,
       availabilityZones: node.availabilityZones,
       subnetIds: node.availabilityZones.map(
@@ -97,7 +98,9 @@ export function createNodeGroups(
       ),
       networks: settings.networks.filter((network) => node.networks.includes(network.name)),
       multusSubnetIds: vpc.multusSubnetIds,
-      multusSecurityGroupId: vpc.multusSecurityGroupId,
+      multusSecurityGroupIds: vpc.multusSecurityGroupIds,
+      ...(cluster.logsKmsKeyArn ? { logsKmsKeyArn: cluster.logsKmsKeyArn } : {}),
+      logRetentionDays: settings.dataProtection.logRetentionDays,
       instanceType: node.instanceType,
       desiredSize: node.desiredSize,
       minSize: node.minSize,

@@ -70,7 +70,7 @@ export function buildStack(
       cidr: subnet.cidr,
     })),
     securityGroupIds: {
-      multus: vpc.multusSecurityGroupId,
+      multus: vpc.multusSecurityGroupIds,
       cluster: cluster.clusterSecurityGroupId,
     },
     bastionInstanceId: vpc.bastionInstanceId ?? null,

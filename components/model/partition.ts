@@ -55,3 +55,17 @@ export function arn(
 export function eksAccessPolicyArn(info: PartitionInfo, name: string): string {
   return `arn:${info.partition}:eks::aws:cluster-access-policy/${name}`;
 }
+
+/** A regional service principal, e.g. `logs.cn-north-1.amazonaws.com.cn` (CloudWatch Logs in KMS key policies). */
+export function regionalServicePrincipal(info: PartitionInfo, service: string, region: string): string {
+  return `${service}.${region}.${info.dnsSuffix}`;
+}
+
+/**
+ * The audience of EKS service account tokens for IAM roles for service accounts. It is the global
+ * STS name in every partition, China included: @pulumi/eks registers the cluster's OIDC provider
+ * with this one client ID everywhere, and eksctl switched its China default to it (eksctl PR #1912).
+ */
+export function irsaAudience(): string {
+  return `sts.${GLOBAL_DNS_SUFFIX}`;
+}

@@ -32,6 +32,7 @@ import {
   serviceTrustPolicy,
   vpcIpNodePolicyDocument,
 } from "./node-iam";
+import { nodeRolePolicies } from "./node-role-policy";
 import {
   autoScalingGroupName,
   eksOptimizedAmiReference,
@@ -55,6 +56,9 @@ import { refreshPlan } from "./refresh";
 import { renderNodeUserData, userDataPayload } from "./userdata";
 
 export const NODE_GROUP_TYPE = "multus-eks:nodegroup:MultusNodeGroup";
+
+/** IMDS answers only on the host network: a pod's packets need a second hop. */
+export const NODE_IMDS_HOP_LIMIT = 1;
 
 export interface MultusNodeGroupArgs {
   /** Partition of the stack's region: every ARN and service principal is built from it. */
@@ -88,8 +92,12 @@ export interface MultusNodeGroupArgs {
   readonly networks: readonly MultusNetwork[];
   /** Multus subnet IDs by network name, then AZ (MultusVpc.multusSubnetIds). */
   readonly multusSubnetIds: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
-  /** Security group of the Multus ENIs. */
-  readonly multusSecurityGroupId: pulumi.Input<string>;
+  /** Security group of each Multus network's ENIs, by network name (MultusVpc.multusSecurityGroupIds). */
+  readonly multusSecurityGroupIds: Readonly<Record<string, pulumi.Input<string>>>;
+  /** KMS key of the ENI Lambda's log group; absent means CloudWatch Logs' own encryption. */
+  readonly logsKmsKeyArn?: pulumi.Input<string>;
+  /** Retention of the ENI Lambda's log group (default ENI_LAMBDA_LOG_RETENTION_DAYS). */
+  readonly logRetentionDays?: number;
 
   /** Worker instance type (default c5.large). */
   readonly instanceType?: string;
@@ -172,7 +180,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(args.partition, "ec2")), tags: tags() },
       parent,
     );
-    const nodePolicies = nodeManagedPolicyArns(args.partition).map(
+    const nodePolicies: pulumi.CustomResource[] = nodeManagedPolicyArns(args.partition).map(
       (policyArn) =>
         new aws.iam.RolePolicyAttachment(
           `${name}-node-${policyArn.split("/").pop()}`,
@@ -200,6 +208,10 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
         parent,
       );
     }
+    // The node scripts' own API calls (none today), scoped like the Lambda's.
+    nodePolicies.push(
+      ...nodeRolePolicies(name, nodeRole, { ...args, autoScalingGroupName: groupName }, parent),
+    );
     const instanceProfile = new aws.iam.InstanceProfile(
       `${name}-node`,
       { role: nodeRole.name, tags: tags() },
@@ -273,11 +285,12 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
             },
           },
         ],
-        // IMDSv2 only; hop limit 2 so containers (the VPC CNI, Multus setup) reach IMDS too.
+        // IMDSv2 only, hop limit 1: only the host network reaches IMDS (aws-node, Multus, the IPAM
+        // plugins and the node scripts all run there); pods cannot take the node role's credentials.
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",
-          httpPutResponseHopLimit: 2,
+          httpPutResponseHopLimit: NODE_IMDS_HOP_LIMIT,
           instanceMetadataTags: "disabled",
         },
         userData,
@@ -532,7 +545,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     tags: (extra?: Record<string, string>) => Record<string, string>,
   ): ReturnType<MultusNodeGroup["createEniLambda"]> & { wiring: pulumi.Resource[] } {
     const parent = { parent: this };
-    const lambda = this.createEniLambda(name, args, functionName, tags);
+    const lambda = this.createEniLambda(name, args, functionName, groupName, tags);
 
     const lifecycleRule = new aws.cloudwatch.EventRule(
       `${name}-lifecycle`,
@@ -584,6 +597,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     name: string,
     args: MultusNodeGroupArgs,
     functionName: string,
+    groupName: string,
     tags: (extra?: Record<string, string>) => Record<string, string>,
   ): {
     function: aws.lambda.Function;
@@ -619,13 +633,16 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
           parent,
         ),
     );
+    const securityGroupIds = pulumi.output(args.multusSecurityGroupIds) as pulumi.Output<
+      Record<string, string>
+    >;
     const policy = new aws.iam.RolePolicy(
       `${name}-eni-lambda`,
       {
         role: role.name,
         policy: pulumi
-          .all([accountId, args.vpcId, subnetIds, args.multusSecurityGroupId])
-          .apply(([account, vpcId, subnets, securityGroupId]) =>
+          .all([accountId, args.vpcId, subnetIds, securityGroupIds])
+          .apply(([account, vpcId, subnets, groups]) =>
             JSON.stringify(
               eniLambdaPolicyDocument({
                 partition: args.partition.partition,
@@ -633,8 +650,9 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
                 accountId: account,
                 vpcId,
                 subnetIds: Object.values(subnets).flatMap((byZone) => Object.values(byZone)),
-                securityGroupIds: [securityGroupId],
+                securityGroupIds: [...new Set(Object.values(groups))],
                 clusterName: args.clusterName,
+                autoScalingGroupName: groupName,
               }),
             ),
           ),
@@ -645,26 +663,25 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       `${name}-eni-lambda`,
       {
         name: eniLambdaLogGroupName(functionName),
-        retentionInDays: ENI_LAMBDA_LOG_RETENTION_DAYS,
+        retentionInDays: args.logRetentionDays ?? ENI_LAMBDA_LOG_RETENTION_DAYS,
+        ...(args.logsKmsKeyArn === undefined ? {} : { kmsKeyId: args.logsKmsKeyArn }),
         tags: tags(),
       },
       parent,
     );
-    const configuration = pulumi
-      .all([subnetIds, args.multusSecurityGroupId])
-      .apply(([subnets, securityGroupId]) =>
-        encodeLambdaConfig(
-          eniLambdaConfig({
-            clusterName: args.clusterName,
-            networks: args.networks,
-            availabilityZones: args.availabilityZones,
-            subnetIds: subnets,
-            securityGroupId,
-            tags: { ...args.tags },
-            ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
-          }),
-        ),
-      );
+    const configuration = pulumi.all([subnetIds, securityGroupIds]).apply(([subnets, groups]) =>
+      encodeLambdaConfig(
+        eniLambdaConfig({
+          clusterName: args.clusterName,
+          networks: args.networks,
+          availabilityZones: args.availabilityZones,
+          subnetIds: subnets,
+          securityGroupIds: groups,
+          tags: { ...args.tags },
+          ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
+        }),
+      ),
+    );
     const eniFunction = new aws.lambda.Function(
       `${name}-eni`,
       {

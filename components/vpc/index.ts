@@ -9,7 +9,7 @@ import { NETWORK_TAG_KEY } from "../model/tags";
 import { PlannedSubnet, SubnetLayout } from "./plan";
 import type { AddressReservation } from "./address-reservations";
 import type { PrefixReservation } from "./prefix-reservations";
-import { TELECOM_PORTS } from "./telecom-ports";
+import { MultusSecurityGroupPlan, planMultusSecurityGroups } from "./telecom-ports";
 
 export interface BastionArgs {
   readonly instanceType: string;
@@ -49,7 +49,8 @@ export class MultusVpc extends pulumi.ComponentResource {
   public readonly privateSubnetIds: pulumi.Output<string>[];
   /** Subnet IDs by Multus network name, then by AZ. */
   public readonly multusSubnetIds: Readonly<Record<string, Readonly<Record<string, pulumi.Output<string>>>>>;
-  public readonly multusSecurityGroupId: pulumi.Output<string>;
+  /** One security group per Multus network (by network name), for that network's ENIs. */
+  public readonly multusSecurityGroupIds: Readonly<Record<string, pulumi.Output<string>>>;
   public readonly natGatewayIds: pulumi.Output<string>[];
   public readonly bastionInstanceId?: pulumi.Output<string>;
   public readonly bastionRoleArn?: pulumi.Output<string>;
@@ -215,51 +216,10 @@ export class MultusVpc extends pulumi.ComponentResource {
       );
     }
 
-    const multusSecurityGroup = new aws.ec2.SecurityGroup(
-      `${name}-multus`,
-      {
-        vpcId: vpc.id,
-        description: "Multus ENIs: all traffic from the VPC, telecom ports from configured peers",
-        tags: tags({ Name: `${args.clusterName}-multus` }),
-      },
-      parent,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-multus-from-vpc`,
-      {
-        securityGroupId: multusSecurityGroup.id,
-        ipProtocol: "-1",
-        cidrIpv4: args.layout.vpcCidr,
-        description: "All traffic from inside the VPC",
-      },
-      parent,
-    );
-    args.telecomIngressCidrs.forEach((cidr, peerIndex) => {
-      for (const port of TELECOM_PORTS) {
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-multus-${port.name}-${peerIndex}`,
-          {
-            securityGroupId: multusSecurityGroup.id,
-            ipProtocol: port.protocol,
-            fromPort: port.port,
-            toPort: port.port,
-            cidrIpv4: cidr,
-            description: port.description,
-          },
-          parent,
-        );
-      }
-    });
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-multus-to-vpc`,
-      {
-        securityGroupId: multusSecurityGroup.id,
-        ipProtocol: "-1",
-        cidrIpv4: args.layout.vpcCidr,
-        description: "Multus traffic stays in the VPC",
-      },
-      parent,
-    );
+    const multusSecurityGroupIds: Record<string, pulumi.Output<string>> = {};
+    for (const plan of planMultusSecurityGroups(args.layout, args.telecomIngressCidrs)) {
+      multusSecurityGroupIds[plan.network] = this.createMultusSecurityGroup(name, args, vpc, plan, tags).id;
+    }
 
     if (args.bastion) {
       const bastion = this.createBastion(
@@ -279,17 +239,65 @@ export class MultusVpc extends pulumi.ComponentResource {
     this.publicSubnetIds = publicSubnets.map((created) => created.id);
     this.privateSubnetIds = privateSubnets.map((created) => created.id);
     this.multusSubnetIds = multusSubnetIds;
-    this.multusSecurityGroupId = multusSecurityGroup.id;
+    this.multusSecurityGroupIds = multusSecurityGroupIds;
     this.natGatewayIds = [...natGatewayByZone.values()].map((gateway) => gateway.id);
     this.registerOutputs({
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
       multusSubnetIds: this.multusSubnetIds,
-      multusSecurityGroupId: this.multusSecurityGroupId,
+      multusSecurityGroupIds: this.multusSecurityGroupIds,
       natGatewayIds: this.natGatewayIds,
       bastionInstanceId: this.bastionInstanceId,
     });
+  }
+
+  /**
+   * A Multus network's security group: all traffic only from the network's own subnets (its Multus
+   * ENIs and the pod addresses on them), the telecom ports and ICMP echo from the telecom peers.
+   */
+  private createMultusSecurityGroup(
+    name: string,
+    args: MultusVpcArgs,
+    vpc: aws.ec2.Vpc,
+    plan: MultusSecurityGroupPlan,
+    tags: (extra: Record<string, string>) => Record<string, string>,
+  ): aws.ec2.SecurityGroup {
+    const parent = { parent: this };
+    const prefix = `${name}-multus-${plan.network}`;
+    const group = new aws.ec2.SecurityGroup(
+      prefix,
+      {
+        vpcId: vpc.id,
+        description: `Multus network ${plan.network}: its own subnets, telecom ports from configured peers`,
+        tags: tags({ Name: `${args.clusterName}-multus-${plan.network}`, [NETWORK_TAG_KEY]: plan.network }),
+      },
+      parent,
+    );
+    for (const rule of plan.ingress) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${prefix}-${rule.name}`,
+        {
+          securityGroupId: group.id,
+          ipProtocol: rule.protocol,
+          ...(rule.fromPort === undefined ? {} : { fromPort: rule.fromPort, toPort: rule.toPort }),
+          cidrIpv4: rule.cidr,
+          description: rule.description,
+        },
+        parent,
+      );
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${prefix}-to-vpc`,
+      {
+        securityGroupId: group.id,
+        ipProtocol: "-1",
+        cidrIpv4: args.layout.vpcCidr,
+        description: "Multus traffic stays in the VPC",
+      },
+      parent,
+    );
+    return group;
   }
 
   /**

@@ -10,6 +10,8 @@ import { multusEniNoManage } from "./multus-eni-no-manage";
 import { nadRangeInSubnet } from "./nad-range-in-subnet";
 import { ebsEncryption } from "./security/ebs-encryption";
 import { eksControlPlaneLogging } from "./security/eks-control-plane-logging";
+import { eksEndpointAccess } from "./security/eks-endpoint-access";
+import { eksSecretsEncryption } from "./security/eks-secrets-encryption";
 import { imdsv2Required } from "./security/imdsv2-required";
 import { lambdaRoleEc2Scope } from "./security/lambda-role-ec2-scope";
 import { noWorldOpenIngress } from "./security/no-world-open-ingress";
@@ -28,4 +30,6 @@ export const policies: Policies = [
   ebsEncryption,
   lambdaRoleEc2Scope,
   eksControlPlaneLogging,
+  eksEndpointAccess,
+  eksSecretsEncryption,
 ];

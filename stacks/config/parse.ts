@@ -13,6 +13,7 @@ import {
 } from "../../components/vpc/plan";
 import { findRegion, REGIONS } from "../regions";
 import { readAccess } from "./access";
+import { readDataProtection } from "./data-protection";
 import { checkCidrList } from "./cidr-list";
 import { readMultusSettings } from "./multus";
 import { readNetworkSpecs, resolveNetworks } from "./networks";
@@ -140,6 +141,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
   const networkSpecs = readNetworkSpecs(read.get("networks"), availabilityZones.length, problems);
 
   const access = readAccess(read, problems);
+  const dataProtection = readDataProtection(read, problems, region);
   const nodeGroups = readNodeGroups(
     read,
     problems,
@@ -218,6 +220,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     telecomIngressCidrs: access.telecomIngressCidrs.length > 0 ? access.telecomIngressCidrs : [vpcCidr],
     bastion: access.bastion,
     endpoint: access.endpoint,
+    dataProtection,
     nodeGroup,
     nodeGroups,
     alarmNotification: "notification" in alarm ? alarm.notification : { kind: "none" },

@@ -109,10 +109,22 @@ export const SETTINGS = {
     description: "CIDRs allowed to SSH to the bastion (needs bastionKeyName).",
     default: [],
   },
+  bastionClusterAccess: {
+    kind: "string",
+    description:
+      "The bastion's Kubernetes access: view (read-only, default), edit (in bastionAccessNamespaces only) or admin (cluster admin).",
+    default: "view",
+  },
+  bastionAccessNamespaces: {
+    kind: "array",
+    description:
+      "Namespaces the bastion's access is limited to (required for edit; empty means the whole cluster for view).",
+    default: [],
+  },
   endpointPublicAccess: {
     kind: "boolean",
-    description: "Expose the EKS API endpoint publicly.",
-    default: true,
+    description: "Expose the EKS API endpoint publicly (then endpointPublicAccessCidrs is required).",
+    default: false,
   },
   endpointPrivateAccess: {
     kind: "boolean",
@@ -121,8 +133,26 @@ export const SETTINGS = {
   },
   endpointPublicAccessCidrs: {
     kind: "array",
-    description: "CIDRs allowed to reach the public EKS API endpoint; empty means anywhere (0.0.0.0/0).",
+    description:
+      "CIDRs allowed to reach the public EKS API endpoint; required when endpointPublicAccess is true, never the whole internet.",
     default: [],
+  },
+  secretsKmsKeyArn: {
+    kind: "string",
+    description:
+      "Existing KMS key ARN for EKS secrets encryption; empty means the stack creates a key with yearly rotation.",
+    default: "",
+  },
+  logRetentionDays: {
+    kind: "integer",
+    description:
+      "Retention of the control-plane and ENI Lambda log groups, in days (a CloudWatch Logs value).",
+    default: 90,
+  },
+  logsKmsEnabled: {
+    kind: "boolean",
+    description: "Encrypt the control-plane and ENI Lambda log groups with a stack KMS key (with rotation).",
+    default: true,
   },
   nodeAvailabilityZones: {
     kind: "array",

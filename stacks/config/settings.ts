@@ -9,18 +9,33 @@ import type { PrefixReservation } from "../../components/vpc/prefix-reservations
 import type { RegionInfo } from "../regions";
 import type { MultusSettings } from "./multus";
 
+/** The bastion's EKS access policy: read-only, namespace-scoped edit, or cluster admin. */
+export type BastionClusterAccess = "view" | "edit" | "admin";
+
 export interface BastionSettings {
   readonly enabled: boolean;
   readonly instanceType: string;
   /** SSH is opened only when both are set. */
   readonly keyName?: string;
   readonly sshCidrs: readonly string[];
+  readonly clusterAccess: BastionClusterAccess;
+  /** Namespace scope of the access entry; empty means cluster scope (never for edit). */
+  readonly accessNamespaces: readonly string[];
 }
 
 export interface EndpointSettings {
   readonly publicAccess: boolean;
   readonly privateAccess: boolean;
+  /** Empty exactly when public access is off (then no list may reach @pulumi/eks at all). */
   readonly publicAccessCidrs: readonly string[];
+}
+
+/** Encryption and retention of what the stack stores. */
+export interface DataProtectionSettings {
+  /** Existing key for EKS secrets; undefined means the stack creates one with rotation. */
+  readonly secretsKmsKeyArn?: string;
+  readonly logRetentionDays: number;
+  readonly logsKmsEnabled: boolean;
 }
 
 export interface NodeGroupSettings {
@@ -56,6 +71,7 @@ export interface StackSettings {
   readonly telecomIngressCidrs: readonly string[];
   readonly bastion: BastionSettings;
   readonly endpoint: EndpointSettings;
+  readonly dataProtection: DataProtectionSettings;
   /** The first of nodeGroups (the blog's one group unless nodeGroups is set). */
   readonly nodeGroup: NodeGroupSettings;
   readonly nodeGroups: readonly NodeGroupSettings[];

@@ -124,6 +124,11 @@ function computedState(
       users: [{ name: "aws", user: {} }],
     });
     state.clusterSecurityGroupId = `sg-${name}-cluster`;
+    // createOidcProvider: the issuer and provider ARN the cluster reports (ID made up).
+    const issuer = `oidc.eks.${settings.region.name}.${settings.region.dnsSuffix}/id/MOCK${createHash("sha256").update(name).digest("hex").slice(0, 24).toUpperCase()}`;
+    state.oidcIssuer = issuer;
+    state.oidcProviderUrl = `https://${issuer}`;
+    state.oidcProviderArn = arn(settings.region, "iam", "", MOCK_ACCOUNT_ID, `oidc-provider/${issuer}`);
   }
   return state;
 }
@@ -226,6 +231,8 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
               dnsSuffix: settings.region.dnsSuffix,
               id: settings.region.partition,
             };
+          case "aws:eks/getAddonVersion:getAddonVersion":
+            return { ...args.inputs, version: "v0.0.0-offline", id: String(args.inputs.addonName) };
           case "aws:index/getRegion:getRegion":
             return { name: settings.region.name, region: settings.region.name, id: settings.region.name };
           default:

@@ -8,6 +8,7 @@ import { runOffline } from "./engine";
 import { renderDay2 } from "./day2-report";
 import { renderNodeRoleStatements } from "./node-policy-report";
 import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
+import { describeAccess } from "../cluster-access";
 import { readStackFile } from "./stack-file";
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     "  (offline only: `pulumi preview`/`up` read the type from EC2 through the provider, and `npm run preflight` checks it)",
   );
+  for (const line of describeAccess(settings)) console.log(line);
   console.log("");
   console.log(renderSubnetLayout(settings));
   console.log("");

@@ -292,7 +292,7 @@ describe("config validation", () => {
     expectOneProblem(
       { telecomIngressCidrs: ["10.1.0.0/16", "0.0.0.0/0"] },
       "multus-eks:telecomIngressCidrs",
-      /must not contain 0\.0\.0\.0\/0/,
+      /covers the whole IPv4 internet/,
     );
   });
 

@@ -77,7 +77,10 @@ describe("offline plan CLI", function () {
       assert.notStrictEqual(status, 0);
       assert.match(stderr, /Invalid stack configuration \(2 problems\)/);
       assert.match(stderr, /multus-eks:vpcCidr: 10\.0\.0\.0\/12 must be \/16 to \/28/);
-      assert.match(stderr, /multus-eks:telecomIngressCidrs: must not contain 0\.0\.0\.0\/0/);
+      assert.match(
+        stderr,
+        /multus-eks:telecomIngressCidrs: covers the whole IPv4 internet \(0\.0\.0\.0\/0\)/,
+      );
       assert.doesNotMatch(stdout, /resources/);
     });
 

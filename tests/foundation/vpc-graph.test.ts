@@ -80,7 +80,7 @@ const TELECOM_RULES = [
 ];
 
 function telecomRules(rules: readonly RecordedResource[]): RecordedResource[] {
-  return rules.filter((rule) => rule.inputs.ipProtocol !== "-1");
+  return rules.filter((rule) => rule.inputs.ipProtocol !== "-1" && rule.inputs.ipProtocol !== "icmp");
 }
 
 describe("MultusVpc resource graph", function () {
@@ -120,9 +120,11 @@ describe("MultusVpc resource graph", function () {
       // public and one per private table; none for Multus
       [ROUTE]: 3,
       [ROUTE_TABLE_ASSOCIATION]: 8,
-      [SECURITY_GROUP]: 2,
-      [INGRESS_RULE]: 6,
-      [EGRESS_RULE]: 2,
+      // one Multus group per network, and the bastion's
+      [SECURITY_GROUP]: 3,
+      // per network: one per own subnet, five telecom ports and ICMP echo from the VPC
+      [INGRESS_RULE]: 16,
+      [EGRESS_RULE]: 3,
       [INSTANCE]: 1,
       // explicit reservations over the two host-local ranges in both AZs: 3 blocks for .70-.80, 6 for
       // .10-.30 (address-reservations.test.ts checks the blocks)
@@ -247,31 +249,39 @@ describe("MultusVpc resource graph", function () {
     }
   });
 
-  it("lets all VPC traffic into the Multus security group and opens the five telecom ports to the VPC only", () => {
-    const rules = ningxia.ingressOf(`${CLUSTER}-multus`);
-    const all = rules.filter((rule) => rule.inputs.ipProtocol === "-1");
-    assert.deepStrictEqual(
-      all.map((rule) => rule.inputs.cidrIpv4),
-      [VPC_CIDR],
-    );
-    const telecom = telecomRules(rules);
-    assert.deepStrictEqual(
-      telecom.map((rule) => [rule.inputs.ipProtocol, rule.inputs.fromPort]).sort(),
-      [...TELECOM_RULES].sort(),
-    );
-    for (const rule of telecom) {
-      assert.strictEqual(rule.inputs.toPort, rule.inputs.fromPort);
-      assert.strictEqual(rule.inputs.cidrIpv4, VPC_CIDR);
-    }
-    const egress = ningxia
-      .ofType(EGRESS_RULE)
-      .filter(
-        (rule) => rule.inputs.securityGroupId === mockId(ningxia.named(SECURITY_GROUP, `${CLUSTER}-multus`)),
+  it("lets each network's own subnets into its Multus security group, and the five telecom ports and ping from the VPC only", () => {
+    const ownSubnets: Record<string, string[]> = {
+      "ipvlan-conf-1": ["10.0.4.0/24", "10.0.5.0/24"],
+      "ipvlan-conf-2": ["10.0.6.0/24", "10.0.7.0/24"],
+    };
+    for (const [network, subnets] of Object.entries(ownSubnets)) {
+      const group = `${CLUSTER}-multus-${network}`;
+      const rules = ningxia.ingressOf(group);
+      const all = rules.filter((rule) => rule.inputs.ipProtocol === "-1");
+      assert.deepStrictEqual(all.map((rule) => rule.inputs.cidrIpv4).sort(), subnets);
+      const telecom = telecomRules(rules);
+      assert.deepStrictEqual(
+        telecom.map((rule) => [rule.inputs.ipProtocol, rule.inputs.fromPort]).sort(),
+        [...TELECOM_RULES].sort(),
       );
-    assert.deepStrictEqual(
-      egress.map((rule) => [rule.inputs.ipProtocol, rule.inputs.cidrIpv4]),
-      [["-1", VPC_CIDR]],
-    );
+      for (const rule of telecom) {
+        assert.strictEqual(rule.inputs.toPort, rule.inputs.fromPort);
+        assert.strictEqual(rule.inputs.cidrIpv4, VPC_CIDR);
+      }
+      const icmp = rules.filter((rule) => rule.inputs.ipProtocol === "icmp");
+      assert.deepStrictEqual(
+        icmp.map((rule) => [rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.cidrIpv4]),
+        [[8, 0, VPC_CIDR]],
+      );
+      assert.strictEqual(rules.length, subnets.length + TELECOM_RULES.length + 1);
+      const egress = ningxia
+        .ofType(EGRESS_RULE)
+        .filter((rule) => rule.inputs.securityGroupId === mockId(ningxia.named(SECURITY_GROUP, group)));
+      assert.deepStrictEqual(
+        egress.map((rule) => [rule.inputs.ipProtocol, rule.inputs.cidrIpv4]),
+        [["-1", VPC_CIDR]],
+      );
+    }
   });
 
   it("never opens an ingress rule of the VPC to 0.0.0.0/0 by default", () => {
@@ -282,7 +292,7 @@ describe("MultusVpc resource graph", function () {
   it("opens the telecom ports to every configured peer CIDR instead of the VPC", async () => {
     const peers = ["172.16.0.0/16", "192.0.2.0/24"];
     const view = viewOf(await runStack("ningxia", { telecomIngressCidrs: peers }));
-    const telecom = telecomRules(view.ingressOf(`${CLUSTER}-multus`));
+    const telecom = telecomRules(view.ingressOf(`${CLUSTER}-multus-ipvlan-conf-1`));
     const byPeer = (cidr: string): unknown[] =>
       telecom
         .filter((rule) => rule.inputs.cidrIpv4 === cidr)
@@ -304,7 +314,7 @@ describe("MultusVpc resource graph", function () {
       );
       assert.deepStrictEqual(
         view.ofType(SECURITY_GROUP).map((group) => group.name),
-        [`${CLUSTER}-multus`],
+        [`${CLUSTER}-multus-ipvlan-conf-1`, `${CLUSTER}-multus-ipvlan-conf-2`],
       );
       assert.strictEqual(view.run.outputs.bastionInstanceId, null);
     });

@@ -14,8 +14,7 @@ const args: EniLambdaPolicyArgs = {
   subnetIds: ["subnet-0000000000000000a", "subnet-0000000000000000b"],
   securityGroupIds: ["sg-0000000000000000c"],
   clusterName: "multus",
-  autoScalingGroupArn:
-    "arn:aws-cn:autoscaling:cn-northwest-1:123456789012:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/multus-nodes",
+  autoScalingGroupName: "multus-nodes",
 };
 
 function resources(statement: PolicyStatement): string[] {
@@ -49,12 +48,7 @@ describe("ENI Lambda IAM policy", () => {
     for (const arn of arns) assert.match(arn, /^arn:aws-cn:(ec2|autoscaling):cn-northwest-1:123456789012:/);
     assert.ok(!JSON.stringify(policy).includes("arn:aws:"));
     assert.ok(arns.includes("arn:aws-cn:ec2:cn-northwest-1:123456789012:subnet/subnet-0000000000000000a"));
-    const global = eniLambdaPolicyDocument({
-      ...args,
-      partition: "aws",
-      region: "us-west-2",
-      autoScalingGroupArn: undefined,
-    });
+    const global = eniLambdaPolicyDocument({ ...args, partition: "aws", region: "us-west-2" });
     for (const arn of global.Statement.flatMap(resources).filter((resource) => resource !== "*"))
       assert.match(arn, /^arn:aws:[a-z0-9]+:us-west-2:/);
   });
@@ -81,38 +75,47 @@ describe("ENI Lambda IAM policy", () => {
     });
   });
 
-  it("conditions attach, modify and delete on the cluster tag, and tagging on creation", () => {
+  it("conditions interface actions on the cluster tag and Multus subnets, instances on the group's reserved tag", () => {
+    const multusSubnets = [
+      "arn:aws-cn:ec2:cn-northwest-1:123456789012:subnet/subnet-0000000000000000a",
+      "arn:aws-cn:ec2:cn-northwest-1:123456789012:subnet/subnet-0000000000000000b",
+    ];
     for (const action of ["ec2:ModifyNetworkInterfaceAttribute", "ec2:DeleteNetworkInterface"]) {
-      for (const statement of statementsFor(policy.Statement, action)) {
-        assert.deepEqual(statement.Condition, {
-          StringEquals: { "ec2:ResourceTag/multus-eks/cluster": "multus" },
-        });
-      }
+      const onInterfaces = statementsFor(policy.Statement, action).filter((statement) =>
+        resources(statement)[0].endsWith(":network-interface/*"),
+      );
+      assert.equal(onInterfaces.length, 1, action);
+      assert.deepEqual(onInterfaces[0].Condition, {
+        StringEquals: { "ec2:ResourceTag/multus-eks/cluster": "multus", "ec2:Subnet": multusSubnets },
+      });
     }
-    const attach = statementsFor(policy.Statement, "ec2:AttachNetworkInterface");
-    assert.equal(attach.length, 2);
-    for (const statement of attach) assert.ok(statement.Condition, `${statement.Sid} must be conditioned`);
-    const toInstance = attach.find((statement) => resources(statement)[0].endsWith(":instance/*"));
-    assert.deepEqual(toInstance?.Condition, {
-      StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": "multus-nodes" },
-    });
+    for (const action of [
+      "ec2:AttachNetworkInterface",
+      "ec2:DetachNetworkInterface",
+      "ec2:ModifyNetworkInterfaceAttribute",
+    ]) {
+      const toInstance = statementsFor(policy.Statement, action).find((statement) =>
+        resources(statement)[0].endsWith(":instance/*"),
+      );
+      assert.deepEqual(toInstance?.Condition, {
+        StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": "multus-nodes" },
+      });
+    }
     const [tagging] = statementsFor(policy.Statement, "ec2:CreateTags");
     assert.deepEqual(tagging.Condition, { StringEquals: { "ec2:CreateAction": "CreateNetworkInterface" } });
   });
 
-  it("completes lifecycle actions only on the node group, or on cluster-tagged groups without an ARN", () => {
-    const [withArn] = statementsFor(policy.Statement, "autoscaling:CompleteLifecycleAction");
-    assert.equal(withArn.Resource, args.autoScalingGroupArn);
-    const withoutArn = eniLambdaPolicyDocument({ ...args, autoScalingGroupArn: undefined });
-    const [byTag] = statementsFor(withoutArn.Statement, "autoscaling:CompleteLifecycleAction");
-    assert.deepEqual(byTag.Condition, { StringEquals: { "aws:ResourceTag/multus-eks/cluster": "multus" } });
-    assert.match(
-      byTag.Resource as string,
-      /^arn:aws-cn:autoscaling:cn-northwest-1:123456789012:autoScalingGroup:\*:autoScalingGroupName\/\*$/,
+  it("completes lifecycle actions only on the node group, named by its fixed name", () => {
+    const granting = statementsFor(policy.Statement, "autoscaling:CompleteLifecycleAction");
+    assert.equal(granting.length, 1);
+    assert.equal(granting[0].Condition, undefined, "no user-settable tag decides it");
+    assert.equal(
+      granting[0].Resource,
+      "arn:aws-cn:autoscaling:cn-northwest-1:123456789012:autoScalingGroup:*:autoScalingGroupName/multus-nodes",
     );
   });
 
-  it("rejects missing inputs and a foreign-partition ASG ARN by name", () => {
+  it("rejects missing inputs by name", () => {
     assert.throws(() => eniLambdaPolicyDocument({ ...args, subnetIds: [] }), /subnetIds is empty/);
     assert.throws(
       () => eniLambdaPolicyDocument({ ...args, securityGroupIds: ["subnet-1"] }),
@@ -120,12 +123,8 @@ describe("ENI Lambda IAM policy", () => {
     );
     assert.throws(() => eniLambdaPolicyDocument({ ...args, partition: "" }), /partition is empty/);
     assert.throws(
-      () =>
-        eniLambdaPolicyDocument({
-          ...args,
-          autoScalingGroupArn: args.autoScalingGroupArn?.replace("aws-cn", "aws"),
-        }),
-      /autoScalingGroupArn .* partition aws-cn/,
+      () => eniLambdaPolicyDocument({ ...args, autoScalingGroupName: "" }),
+      /autoScalingGroupName is empty/,
     );
   });
 });

@@ -64,7 +64,9 @@ export function baseArgs(overrides: Partial<MultusNodeGroupArgs> = {}): MultusNo
         },
       ]),
     ),
-    multusSecurityGroupId: "sg-0123456789abcdef0",
+    multusSecurityGroupIds: Object.fromEntries(
+      networks.map((item) => [item.name, `sg-0${item.deviceIndex.toString().padStart(16, "0")}`]),
+    ),
     desiredSize: 2,
     minSize: 1,
     maxSize: 3,

@@ -85,7 +85,8 @@ describe("MultusNodeGroup (component on its own)", () => {
       "cn-north-1a": "subnet-0a000000000000002",
       "cn-north-1b": "subnet-0b000000000000002",
     });
-    assert.deepEqual(config.networks[0].securityGroupIds, ["sg-0123456789abcdef0"]);
+    assert.deepEqual(config.networks[0].securityGroupIds, ["sg-00000000000000001"]);
+    assert.deepEqual(config.networks[1].securityGroupIds, ["sg-00000000000000002"]);
     assert.deepEqual(config.tags, { team: "core" });
   });
 

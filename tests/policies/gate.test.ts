@@ -18,7 +18,7 @@ import { PROJECT_ROOT, readStackFile } from "../../stacks/offline/stack-file";
 type Outputs = Record<string, unknown> & {
   vpcId: pulumi.Output<string>;
   subnetIds: { multus: Record<string, Record<string, pulumi.Output<string>>> };
-  securityGroupIds: { multus: pulumi.Output<string> };
+  securityGroupIds: { multus: Record<string, pulumi.Output<string>> };
 };
 
 async function gate(
@@ -136,51 +136,57 @@ describe("offline policy gate", () => {
       );
     });
 
-    it("with SSH open to the world: advisory by default, failing once the pack config makes it mandatory", async () => {
+    it("with SSH open to the world in two halves: mandatory by default, advisory only when the pack config says so", async () => {
       const seed = (outputs: Outputs): void => {
-        new aws.vpc.SecurityGroupIngressRule("rogue-ssh", {
-          securityGroupId: outputs.securityGroupIds.multus,
-          ipProtocol: "tcp",
-          fromPort: 22,
-          toPort: 22,
-          cidrIpv4: "0.0.0.0/0",
+        ["0.0.0.0/1", "128.0.0.0/1"].forEach((cidrIpv4, half) => {
+          new aws.vpc.SecurityGroupIngressRule(`rogue-ssh-${half}`, {
+            securityGroupId: outputs.securityGroupIds.multus["ipvlan-conf-1"],
+            ipProtocol: "tcp",
+            fromPort: 22,
+            toPort: 22,
+            cidrIpv4,
+          });
         });
       };
-      const advisory = await gate("ningxia", seed);
-      const reported = only(advisory, "no-world-open-ingress");
-      assert.equal(reported.length, 1, advisory.report);
-      assert.equal(reported[0].enforcementLevel, "advisory");
-      assert.deepEqual(advisory.mandatory, []);
-
-      const strict = await gate("ningxia", seed, { policyConfig: { "no-world-open-ingress": "mandatory" } });
-      assert.equal(strict.mandatory.length, 1, strict.report);
-      assert.equal(strict.mandatory[0].resourceName, "rogue-ssh");
+      const strict = await gate("ningxia", seed);
+      const reported = only(strict, "no-world-open-ingress");
+      assert.equal(reported.length, 1, strict.report);
+      assert.equal(reported[0].enforcementLevel, "mandatory");
       assert.match(
-        strict.mandatory[0].message,
-        /rogue-ssh opens TCP port 22 \(SSH\) to 0\.0\.0\.0\/0\. Allow only the peers/,
+        reported[0].message,
+        /rogue-ssh-0, [^ ]*rogue-ssh-1 open TCP port 22 \(SSH\) to the whole IPv4 internet \(.*0\.0\.0\.0\/1, 128\.0\.0\.0\/1\)\. Allow only the peers/,
       );
+
+      const relaxed = await gate("ningxia", seed, { policyConfig: { "no-world-open-ingress": "advisory" } });
+      assert.deepEqual(relaxed.mandatory, [], relaxed.report);
+      assert.equal(only(relaxed, "no-world-open-ingress").length, 1);
     });
   });
 
   it("as a CLI, exits 1 on a mandatory violation and prints it in preview's layout", async function () {
     this.timeout(120000);
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
-    const stackFile = path.join(directory, "Pulumi.open-ssh.yaml");
+    const stackFile = path.join(directory, "Pulumi.strict-logs.yaml");
     fs.writeFileSync(
       stackFile,
       [
         "config:",
         "  aws:region: cn-northwest-1",
         "  multus-eks:availabilityZones: [cn-northwest-1a, cn-northwest-1b]",
-        "  multus-eks:bastionKeyName: ops",
-        "  multus-eks:bastionSshCidrs: [0.0.0.0/0]",
         "",
       ].join("\n"),
     );
     const configFile = path.join(directory, "policy-config.json");
     fs.writeFileSync(
       configFile,
-      JSON.stringify({ "no-world-open-ingress": { enforcementLevel: "mandatory" } }),
+      // A stricter pack config than the shipped one: an advisory policy made mandatory, asking for
+      // a log type the stack does not enable.
+      JSON.stringify({
+        "eks-control-plane-logging": {
+          enforcementLevel: "mandatory",
+          requiredLogTypes: ["api", "audit", "kubelet"],
+        },
+      }),
     );
     const cli = [
       path.join(PROJECT_ROOT, "node_modules/.bin/ts-node"),
@@ -198,7 +204,7 @@ describe("offline policy gate", () => {
     assert.equal(failure.code, 1);
     assert.match(
       failure.stdout,
-      /\[mandatory\] {2}multus-eks v0\.1\.0 {2}no-world-open-ingress {2}\(aws:vpc\/securityGroupIngressRule:SecurityGroupIngressRule: eks-multus-cluster-bastion-ssh-0\)/,
+      /\[mandatory\] {2}multus-eks v0\.1\.0 {2}eks-control-plane-logging {2}\(eks:index:Cluster: eks-multus-cluster\)/,
     );
     assert.match(failure.stdout, /1 mandatory, 0 advisory violation\(s\)\./);
     fs.rmSync(directory, { recursive: true, force: true });

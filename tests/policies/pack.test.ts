@@ -10,25 +10,30 @@ import { POLICY_PACK_NAME, policies } from "../../policies/rules";
 
 const PACK = path.resolve(__dirname, "..", "..", "policies");
 
-const EXPECTED = [
+const MANDATORY = [
   "multus-eni-no-manage",
   "subnets-no-overlap",
   "nad-range-in-subnet",
   "china-partition",
-  "host-local-single-node",
   "imdsv2-required",
   "no-world-open-ingress",
+  "eks-endpoint-access",
+  "eks-secrets-encryption",
+];
+const ADVISORY = [
+  "host-local-single-node",
   "ebs-encryption",
   "lambda-role-ec2-scope",
   "eks-control-plane-logging",
 ];
+const EXPECTED = [...MANDATORY, ...ADVISORY];
 
 describe("policy pack multus-eks", () => {
   it("lists every policy once, each with a description and the intended enforcement level", () => {
     assert.deepEqual(policies.map((policy) => policy.name).sort(), [...EXPECTED].sort());
     const levels = Object.fromEntries(policies.map((policy) => [policy.name, policy.enforcementLevel]));
-    for (const name of EXPECTED.slice(0, 4)) assert.equal(levels[name], "mandatory", name);
-    for (const name of EXPECTED.slice(4)) assert.equal(levels[name], "advisory", name);
+    for (const name of MANDATORY) assert.equal(levels[name], "mandatory", name);
+    for (const name of ADVISORY) assert.equal(levels[name], "advisory", name);
     for (const policy of policies) assert.ok(policy.description.length > 20, policy.name);
   });
 

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { EBS_ENCRYPTION } from "../../policies/rules/security/ebs-encryption";
 import { EKS_CONTROL_PLANE_LOGGING } from "../../policies/rules/security/eks-control-plane-logging";
+import { EKS_ENDPOINT_ACCESS } from "../../policies/rules/security/eks-endpoint-access";
+import { EKS_SECRETS_ENCRYPTION } from "../../policies/rules/security/eks-secrets-encryption";
 import { IMDSV2_REQUIRED } from "../../policies/rules/security/imdsv2-required";
 import { LAMBDA_ROLE_EC2_SCOPE } from "../../policies/rules/security/lambda-role-ec2-scope";
 import { NO_WORLD_OPEN_INGRESS } from "../../policies/rules/security/no-world-open-ingress";
@@ -11,6 +13,14 @@ const INSTANCE = "aws:ec2/instance:Instance";
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
+
+/** The security policies that block a preview by default. */
+const MANDATORY = new Set([
+  IMDSV2_REQUIRED,
+  NO_WORLD_OPEN_INGRESS,
+  EKS_ENDPOINT_ACCESS,
+  EKS_SECRETS_ENCRYPTION,
+]);
 
 async function expectClean(policy: string, records: ReturnType<typeof record>[], config = {}): Promise<void> {
   assert.deepEqual(messages(await violationsOf(policy, records, config)), []);
@@ -24,14 +34,15 @@ async function expectViolation(
 ): Promise<void> {
   const found = await violationsOf(policy, records, config);
   assert.ok(found.length > 0, `expected a ${policy} violation`);
-  assert.ok(found.every((violation) => violation.enforcementLevel === "advisory"));
+  const level = MANDATORY.has(policy) ? "mandatory" : "advisory";
+  assert.ok(found.every((violation) => violation.enforcementLevel === level));
   assert.match(messages(found).join("\n"), pattern);
 }
 
-describe("security policies (advisory)", () => {
+describe("security policies", () => {
   describe("imdsv2-required", () => {
-    const required = { httpTokens: "required", httpPutResponseHopLimit: 2 };
-    it("passes a launch template and an instance requiring tokens", () =>
+    const required = { httpTokens: "required", httpPutResponseHopLimit: 1 };
+    it("passes a launch template and an instance requiring tokens with hop limit 1", () =>
       expectClean(IMDSV2_REQUIRED, [
         record(LT, "lt", { metadataOptions: required }),
         record(INSTANCE, "i", { metadataOptions: required }),
@@ -40,11 +51,13 @@ describe("security policies (advisory)", () => {
       expectClean(IMDSV2_REQUIRED, [
         record(INSTANCE, "i", { metadataOptions: { httpEndpoint: "disabled" } }),
       ]));
-    it("passes a hop limit of 3 when maxHopLimit is raised", () =>
+    it("passes an instance that leaves the hop limit to EC2's default", () =>
+      expectClean(IMDSV2_REQUIRED, [record(INSTANCE, "i", { metadataOptions: { httpTokens: "required" } })]));
+    it("passes a hop limit of 2 when maxHopLimit is raised", () =>
       expectClean(
         IMDSV2_REQUIRED,
-        [record(LT, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } })],
-        { maxHopLimit: 3 },
+        [record(LT, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })],
+        { maxHopLimit: 2 },
       ));
     it("flags a launch template without metadataOptions", () =>
       expectViolation(
@@ -58,35 +71,72 @@ describe("security policies (advisory)", () => {
         [record(INSTANCE, "bastion", { metadataOptions: { httpTokens: "optional" } })],
         /Instance bastion allows IMDSv1/,
       ));
-    it("flags a hop limit above the maximum", () =>
+    it("flags a node launch template with hop limit 2 (pods reach the node role)", () =>
       expectViolation(
         IMDSV2_REQUIRED,
-        [record(LT, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 5 } })],
-        /HopLimit 5, above 2/,
+        [record(LT, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })],
+        /HopLimit 2, above 1: pods could reach the instance role/,
+      ));
+    it("flags a launch template that leaves the hop limit to the AMI", () =>
+      expectViolation(
+        IMDSV2_REQUIRED,
+        [record(LT, "lt", { metadataOptions: { httpTokens: "required" } })],
+        /leaves metadataOptions.httpPutResponseHopLimit unset/,
       ));
   });
 
   describe("no-world-open-ingress", () => {
+    const group = record(SG, "multus", {});
+    const rule = (name: string, props: Record<string, unknown>) =>
+      record(RULE, name, props, { from: { securityGroupId: [group] } });
     it("passes SSH from a corporate range", () =>
       expectClean(NO_WORLD_OPEN_INGRESS, [
-        record(RULE, "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "203.0.113.0/24" }),
+        group,
+        rule("ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "203.0.113.0/24" }),
       ]));
     it("passes HTTPS from the world", () =>
       expectClean(NO_WORLD_OPEN_INGRESS, [
-        record(RULE, "https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
+        rule("https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
       ]));
     it("passes the telecom SCTP port from the world and an inline rule from the VPC", () =>
       expectClean(NO_WORLD_OPEN_INGRESS, [
-        record(RULE, "s1ap", { ipProtocol: "132", fromPort: 36412, toPort: 36412, cidrIpv4: "0.0.0.0/0" }),
+        rule("s1ap", { ipProtocol: "132", fromPort: 36412, toPort: 36412, cidrIpv4: "0.0.0.0/0" }),
         record(SG, "sg", {
           ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["10.0.0.0/16"] }],
+        }),
+      ]));
+    it("passes SSH halves that sit on two different security groups", () =>
+      expectClean(NO_WORLD_OPEN_INGRESS, [
+        record(RULE, "a", {
+          securityGroupId: "sg-a",
+          ipProtocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrIpv4: "0.0.0.0/1",
+        }),
+        record(RULE, "b", {
+          securityGroupId: "sg-b",
+          ipProtocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrIpv4: "128.0.0.0/1",
         }),
       ]));
     it("flags SSH open to 0.0.0.0/0", () =>
       expectViolation(
         NO_WORLD_OPEN_INGRESS,
-        [record(RULE, "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" })],
-        /SecurityGroupIngressRule ssh opens TCP port 22 \(SSH\) to 0\.0\.0\.0\/0/,
+        [rule("ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" })],
+        /SecurityGroupIngressRule::ssh opens TCP port 22 \(SSH\) to the whole IPv4 internet \(0\.0\.0\.0\/0\)/,
+      ));
+    it("flags SSH from two halves of the internet on the same group", () =>
+      expectViolation(
+        NO_WORLD_OPEN_INGRESS,
+        [
+          group,
+          rule("low", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/1" }),
+          rule("high", { ipProtocol: "tcp", fromPort: 0, toPort: 1024, cidrIpv4: "128.0.0.0/1" }),
+        ],
+        /low, .*high open TCP port 22 \(SSH\) to the whole IPv4 internet/,
       ));
     it("flags all protocols from ::/0 in a legacy SecurityGroupRule", () =>
       expectViolation(
@@ -100,14 +150,21 @@ describe("security policies (advisory)", () => {
             ipv6CidrBlocks: ["::/0"],
           }),
         ],
-        /opens every protocol and port to ::\/0/,
+        /opens every protocol and port to the whole IPv6 internet/,
       ));
-    it("flags an inline ingress with every TCP port from the world", () =>
+    it("flags an inline ingress with every TCP port from 256 /8 blocks", () =>
       expectViolation(
         NO_WORLD_OPEN_INGRESS,
         [
           record(SG, "sg", {
-            ingress: [{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }],
+            ingress: [
+              {
+                protocol: "tcp",
+                fromPort: 0,
+                toPort: 65535,
+                cidrBlocks: Array.from({ length: 256 }, (_, octet) => `${octet}.0.0.0/8`),
+              },
+            ],
           }),
         ],
         /every TCP port/,
@@ -184,7 +241,19 @@ describe("security policies (advisory)", () => {
           },
         ]),
       ]));
-    it("passes a mutating action on * scoped by a Condition (acceptConditions default)", () =>
+    it("passes a mutating action on * scoped by a resource-tag Condition", () =>
+      expectClean(LAMBDA_ROLE_EC2_SCOPE, [
+        role,
+        rolePolicy([
+          {
+            Effect: "Allow",
+            Action: "ec2:DeleteNetworkInterface",
+            Resource: "*",
+            Condition: { StringEquals: { "ec2:ResourceTag/multus-eks/cluster": "multus" } },
+          },
+        ]),
+      ]));
+    it("passes a mutating action on * scoped by the creation Condition", () =>
       expectClean(LAMBDA_ROLE_EC2_SCOPE, [
         role,
         rolePolicy([
@@ -247,13 +316,43 @@ describe("security policies (advisory)", () => {
               Effect: "Allow",
               Action: "ec2:DeleteNetworkInterface",
               Resource: "*",
-              Condition: { StringEquals: { a: "b" } },
+              Condition: { StringEquals: { "ec2:ResourceTag/multus-eks/cluster": "multus" } },
             },
           ]),
         ],
         /ec2:DeleteNetworkInterface on Resource \*/,
         { acceptConditions: false },
       ));
+    for (const [what, condition] of [
+      [
+        "a condition on a key that names no resource",
+        { StringEquals: { "aws:RequestedRegion": "cn-northwest-1" } },
+      ],
+      [
+        "an IfExists condition, true when the tag is absent",
+        { StringEqualsIfExists: { "ec2:ResourceTag/team": "x" } },
+      ],
+      ["a wildcard-only tag condition", { StringLike: { "ec2:ResourceTag/multus-eks/cluster": "*" } }],
+      ["a negated tag condition", { StringNotEquals: { "ec2:ResourceTag/multus-eks/cluster": "other" } }],
+    ] as const) {
+      it(`flags a mutating action on * behind ${what}`, () =>
+        expectViolation(
+          LAMBDA_ROLE_EC2_SCOPE,
+          [
+            role,
+            rolePolicy([
+              {
+                Sid: "Loose",
+                Effect: "Allow",
+                Action: "ec2:AttachNetworkInterface",
+                Resource: "*",
+                Condition: condition,
+              },
+            ]),
+          ],
+          /statement Loose\) grants the Lambda role eni-lambda ec2:AttachNetworkInterface on Resource \*/,
+        ));
+    }
   });
 
   describe("eks-control-plane-logging", () => {
@@ -295,6 +394,86 @@ describe("security policies (advisory)", () => {
         ],
         /scheduler/,
         { requiredLogTypes: ["api", "audit", "authenticator", "scheduler"] },
+      ));
+  });
+
+  describe("eks-endpoint-access", () => {
+    it("passes a private-only @pulumi/eks cluster with no CIDR list", () =>
+      expectClean(EKS_ENDPOINT_ACCESS, [
+        record("eks:index:Cluster", "c", { endpointPublicAccess: false, endpointPrivateAccess: true }),
+      ]));
+    it("passes a public endpoint limited to an office range", () =>
+      expectClean(EKS_ENDPOINT_ACCESS, [
+        record("eks:index:Cluster", "c", {
+          endpointPublicAccess: true,
+          publicAccessCidrs: ["203.0.113.0/24"],
+        }),
+      ]));
+    it("passes an aws.eks.Cluster with a private endpoint", () =>
+      expectClean(EKS_ENDPOINT_ACCESS, [
+        record("aws:eks/cluster:Cluster", "c", {
+          vpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true },
+        }),
+      ]));
+    it("flags a public endpoint without CIDRs (EKS's default is 0.0.0.0/0)", () =>
+      expectViolation(
+        EKS_ENDPOINT_ACCESS,
+        [record("eks:index:Cluster", "c", {})],
+        /public API endpoint with no publicAccessCidrs, so EKS opens it to 0\.0\.0\.0\/0/,
+      ));
+    it("flags public CIDRs that cover the world in two halves", () =>
+      expectViolation(
+        EKS_ENDPOINT_ACCESS,
+        [
+          record("aws:eks/cluster:Cluster", "c", {
+            vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] },
+          }),
+        ],
+        /opens its public API endpoint to the whole IPv4 internet/,
+      ));
+    it("flags publicAccessCidrs: [] with public access off (@pulumi/eks 4.3.0 throws on it)", () =>
+      expectViolation(
+        EKS_ENDPOINT_ACCESS,
+        [record("eks:index:Cluster", "c", { endpointPublicAccess: false, publicAccessCidrs: [] })],
+        /sets publicAccessCidrs \(\[\]\) with endpointPublicAccess false/,
+      ));
+  });
+
+  describe("eks-secrets-encryption", () => {
+    const keyArn = "arn:aws-cn:kms:cn-northwest-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    it("passes an @pulumi/eks cluster with a key ARN", () =>
+      expectClean(EKS_SECRETS_ENCRYPTION, [
+        record("eks:index:Cluster", "c", { encryptionConfigKeyArn: keyArn }),
+      ]));
+    it("passes an aws.eks.Cluster encrypting secrets", () =>
+      expectClean(EKS_SECRETS_ENCRYPTION, [
+        record("aws:eks/cluster:Cluster", "c", {
+          encryptionConfig: { resources: ["secrets"], provider: { keyArn } },
+        }),
+      ]));
+    it("ignores other resource types", () =>
+      expectClean(EKS_SECRETS_ENCRYPTION, [record("aws:kms/key:Key", "k", { enableKeyRotation: true })]));
+    it("flags an @pulumi/eks cluster without a key", () =>
+      expectViolation(
+        EKS_SECRETS_ENCRYPTION,
+        [record("eks:index:Cluster", "c", {})],
+        /EKS cluster c does not encrypt secrets with a KMS key \(encryptionConfigKeyArn is "not set"\)/,
+      ));
+    it("flags an alias instead of a key ARN", () =>
+      expectViolation(
+        EKS_SECRETS_ENCRYPTION,
+        [record("eks:index:Cluster", "c", { encryptionConfigKeyArn: "alias/eks" })],
+        /encryptionConfigKeyArn is "alias\/eks"/,
+      ));
+    it("flags an aws.eks.Cluster whose encryptionConfig leaves out secrets", () =>
+      expectViolation(
+        EKS_SECRETS_ENCRYPTION,
+        [
+          record("aws:eks/cluster:Cluster", "c", {
+            encryptionConfig: { resources: [], provider: { keyArn } },
+          }),
+        ],
+        /set encryptionConfig/,
       ));
   });
 });

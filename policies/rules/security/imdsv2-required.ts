@@ -1,7 +1,8 @@
 /**
  * imdsv2-required: launch templates and instances require IMDSv2 session tokens
- * (metadataOptions.httpTokens = "required"), and keep the hop limit low enough that pods on the
- * node network cannot reach the instance role through the metadata service.
+ * (metadataOptions.httpTokens = "required") and a hop limit of 1, so only the host network reaches
+ * the metadata service and no pod can take the instance role's credentials. A launch template must
+ * set the hop limit explicitly: left unset, the AMI decides (the EKS AL2023 AMIs ask for 2).
  */
 import * as aws from "@pulumi/aws";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
@@ -11,11 +12,11 @@ import { configWithDefaults } from "../support/config";
 export const IMDSV2_REQUIRED = "imdsv2-required";
 
 export interface ImdsConfig {
-  /** Highest accepted httpPutResponseHopLimit (2 lets containers without host networking reach IMDS). */
+  /** Highest accepted httpPutResponseHopLimit (1: only the host network reaches IMDS). */
   maxHopLimit: number;
 }
 
-const DEFAULTS: ImdsConfig = { maxHopLimit: 2 };
+const DEFAULTS: ImdsConfig = { maxHopLimit: 1 };
 
 interface MetadataOptions {
   httpTokens?: string;
@@ -24,7 +25,7 @@ interface MetadataOptions {
 }
 
 function check(
-  kind: string,
+  kind: "Launch template" | "Instance",
   options: MetadataOptions | undefined,
   args: ResourceValidationArgs,
   report: ReportViolation,
@@ -38,10 +39,15 @@ function check(
     );
   }
   const hops = options?.httpPutResponseHopLimit;
-  if (hops !== undefined && hops > config.maxHopLimit) {
+  if (hops === undefined && kind === "Launch template") {
+    report(
+      `Launch template ${args.name} leaves metadataOptions.httpPutResponseHopLimit unset, so the AMI decides ` +
+        `(EKS AL2023 AMIs ask for 2, which lets pods reach the node role): set it to ${config.maxHopLimit}.`,
+    );
+  } else if (hops !== undefined && hops > config.maxHopLimit) {
     report(
       `${kind} ${args.name} sets metadataOptions.httpPutResponseHopLimit ${hops}, above ${config.maxHopLimit}: ` +
-        `containers could reach the instance role. Lower it (or raise the policy's maxHopLimit).`,
+        `pods could reach the instance role through IMDS. Set it to ${config.maxHopLimit} (run what needs IMDS in the host network).`,
     );
   }
 }
@@ -49,8 +55,8 @@ function check(
 export const imdsv2Required: ResourceValidationPolicy = {
   name: IMDSV2_REQUIRED,
   description:
-    "Launch templates and EC2 instances require IMDSv2 (httpTokens = required) with a low hop limit.",
-  enforcementLevel: "advisory",
+    "Launch templates and EC2 instances require IMDSv2 (httpTokens = required) with hop limit 1 (set explicitly on launch templates).",
+  enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       maxHopLimit: {

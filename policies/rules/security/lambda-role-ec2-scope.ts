@@ -21,16 +21,53 @@ import { StackView, label, linkedThrough } from "../support/stack";
 export const LAMBDA_ROLE_EC2_SCOPE = "lambda-role-ec2-scope";
 
 export interface LambdaRoleConfig {
-  /** A Condition (e.g. on ec2:ResourceTag or ec2:Subnet) counts as scoping a "*" resource. */
+  /** A scoping Condition (see scopingConditionKeys) lets a statement use a "*" resource. */
   acceptConditions: boolean;
   /** Action name prefixes (after "ec2:") that only read. */
   readOnlyPrefixes: string[];
+  /** Condition keys that name which resources a statement reaches (`*` ends a prefix). */
+  scopingConditionKeys: string[];
 }
 
 const DEFAULTS: LambdaRoleConfig = {
   acceptConditions: true,
   readOnlyPrefixes: ["Describe", "Get", "List", "Search"],
+  scopingConditionKeys: [
+    "ec2:ResourceTag/*",
+    "aws:ResourceTag/*",
+    "aws:RequestTag/*",
+    "ec2:Subnet",
+    "ec2:Vpc",
+    "ec2:CreateAction",
+  ],
 };
+
+/**
+ * Operators that require the key to be present and to match: no `...IfExists` (true when the key
+ * is absent), no `Null`, no negations, no `ForAllValues:` (true for an empty set).
+ */
+const SCOPING_OPERATORS = new Set(["StringEquals", "StringLike", "ArnEquals", "ArnLike"]);
+
+function keyMatches(key: string, patterns: readonly string[]): boolean {
+  const lower = key.toLowerCase();
+  return patterns.some((pattern) => {
+    const p = pattern.toLowerCase();
+    return p.endsWith("*") ? lower.startsWith(p.slice(0, -1)) && lower.length > p.length - 1 : lower === p;
+  });
+}
+
+/** Does the statement's Condition really narrow the resources, or only look like it does? */
+export function scopesResources(statement: Statement, config: LambdaRoleConfig): boolean {
+  return Object.entries(statement.condition).some(
+    ([operator, keys]) =>
+      SCOPING_OPERATORS.has(operator) &&
+      Object.entries(keys).some(([key, value]) => {
+        const values = (Array.isArray(value) ? value : [value]).map(String);
+        const wildcardOnly = values.length === 0 || values.every((text) => /^[*?]*$/.test(text));
+        return keyMatches(key, config.scopingConditionKeys) && !wildcardOnly;
+      }),
+  );
+}
 
 const ROLE = "aws:iam/role:Role";
 const LAMBDA_SERVICE = servicePrincipal(partitionInfo("aws"), "lambda");
@@ -105,13 +142,14 @@ function checkStack(args: StackValidationArgs, report: ReportViolation): void {
     if (isUnknown(document)) continue;
     for (const statement of statementsOf(document) ?? []) {
       const wildcard = statement.resources.filter(isWildcardResource);
-      if (wildcard.length === 0 || (config.acceptConditions && statement.hasCondition)) continue;
+      if (wildcard.length === 0 || (config.acceptConditions && scopesResources(statement, config))) continue;
       const actions = mutatingEc2Actions(statement, config);
       if (actions.length === 0) continue;
       report(
         `${label(source)} (${what}${statement.sid ? `, statement ${statement.sid}` : ""}) grants the Lambda role ` +
           `${role.name} ${actions.join(", ")} on Resource ${wildcard.join(", ")}. Name the network interfaces, ` +
-          `subnets and security groups by ARN (built from the partition), or add a Condition on the cluster tag.`,
+          `subnets and security groups by ARN (built from the partition), or add a StringEquals Condition on the ` +
+          `cluster tag, subnet or VPC (an IfExists, negated or wildcard-only condition does not count).`,
         source.urn,
       );
     }
@@ -128,7 +166,14 @@ export const lambdaRoleEc2Scope: StackValidationPolicy = {
       acceptConditions: {
         type: "boolean",
         default: DEFAULTS.acceptConditions,
-        description: 'A statement with a Condition (e.g. on a resource tag) may use Resource "*".',
+        description:
+          'A statement with a scoping Condition (StringEquals/Like or ArnEquals/Like on a scopingConditionKeys key, not wildcard-only) may use Resource "*".',
+      },
+      scopingConditionKeys: {
+        type: "array",
+        items: { type: "string" },
+        default: DEFAULTS.scopingConditionKeys,
+        description: "Condition keys that narrow the resources a statement reaches (`*` ends a prefix).",
       },
       readOnlyPrefixes: {
         type: "array",

@@ -10,6 +10,8 @@ export interface Statement {
   readonly notActions: string[];
   readonly resources: string[];
   readonly hasCondition: boolean;
+  /** Operator → key → value(s), as written. */
+  readonly condition: Record<string, Record<string, unknown>>;
   readonly sid?: string;
 }
 
@@ -29,6 +31,13 @@ export function statementsOf(document: unknown): Statement[] | undefined {
     notActions: list(statement.NotAction),
     resources: list(statement.Resource),
     hasCondition: isRecord(statement.Condition) && Object.keys(statement.Condition).length > 0,
+    condition: isRecord(statement.Condition)
+      ? Object.fromEntries(
+          Object.entries(statement.Condition).filter((entry): entry is [string, Record<string, unknown>] =>
+            isRecord(entry[1]),
+          ),
+        )
+      : {},
     ...(typeof statement.Sid === "string" ? { sid: statement.Sid } : {}),
   }));
 }

@@ -1,0 +1,71 @@
+/**
+ * Who reaches the Kubernetes API, as pure functions of the settings: the endpoint arguments for
+ * @pulumi/eks and the bastion's access policy.
+ */
+import type * as eks from "@pulumi/eks";
+import { eksAccessPolicyArn, PartitionInfo } from "../components/model/partition";
+import type { BastionSettings, EndpointSettings, StackSettings } from "./config/settings";
+
+/** EKS access policies per bastion access level (all exist in aws-cn as in aws). */
+export const BASTION_ACCESS_POLICIES = {
+  view: "AmazonEKSViewPolicy",
+  edit: "AmazonEKSEditPolicy",
+  admin: "AmazonEKSClusterAdminPolicy",
+} as const;
+
+export function bastionAccessPolicy(
+  bastion: BastionSettings,
+  partition: PartitionInfo,
+): eks.types.input.AccessPolicyAssociationArgs {
+  const scope =
+    bastion.clusterAccess !== "admin" && bastion.accessNamespaces.length > 0
+      ? { type: "namespace", namespaces: [...bastion.accessNamespaces] }
+      : { type: "cluster" };
+  return {
+    policyArn: eksAccessPolicyArn(partition, BASTION_ACCESS_POLICIES[bastion.clusterAccess]),
+    accessScope: scope,
+  };
+}
+
+export interface EndpointAccessArgs {
+  endpointPublicAccess: boolean;
+  endpointPrivateAccess: boolean;
+  publicAccessCidrs?: string[];
+}
+
+/**
+ * @pulumi/eks 4.3.0 throws when public access is off and publicAccessCidrs is set at all, even to
+ * [] (nodejs/eks/cluster/cluster.ts, lines 708-720): the list is passed only with public access.
+ */
+export function endpointAccessArgs(endpoint: EndpointSettings): EndpointAccessArgs {
+  return {
+    endpointPublicAccess: endpoint.publicAccess,
+    endpointPrivateAccess: endpoint.privateAccess,
+    ...(endpoint.publicAccess ? { publicAccessCidrs: [...endpoint.publicAccessCidrs] } : {}),
+  };
+}
+
+/** Lines for the plan: which API access, bastion access and secrets key are in force. */
+export function describeAccess(settings: StackSettings): string[] {
+  const bastion = settings.bastion;
+  const scope =
+    bastion.clusterAccess !== "admin" && bastion.accessNamespaces.length > 0
+      ? `namespaces ${bastion.accessNamespaces.join(", ")}`
+      : "whole cluster";
+  return [
+    describeEndpointAccess(settings.endpoint),
+    bastion.enabled
+      ? `Bastion Kubernetes access: ${bastion.clusterAccess} (${BASTION_ACCESS_POLICIES[bastion.clusterAccess]}, ${scope})`
+      : "Bastion: none",
+    `EKS secrets encryption: ${settings.dataProtection.secretsKmsKeyArn ?? "a stack KMS key with rotation"}`,
+  ];
+}
+
+/** One line for the plan: which API access is in force. */
+export function describeEndpointAccess(endpoint: EndpointSettings): string {
+  const parts = [
+    endpoint.privateAccess ? "private (inside the VPC)" : undefined,
+    endpoint.publicAccess ? `public from ${endpoint.publicAccessCidrs.join(", ")}` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return `EKS API endpoint: ${parts.join(" + ")}${endpoint.publicAccess ? "" : "; no public access"}`;
+}
