@@ -67,5 +67,9 @@ export function describeEndpointAccess(endpoint: EndpointSettings): string {
     endpoint.privateAccess ? "private (inside the VPC)" : undefined,
     endpoint.publicAccess ? `public from ${endpoint.publicAccessCidrs.join(", ")}` : undefined,
   ].filter((part): part is string => part !== undefined);
-  return `EKS API endpoint: ${parts.join(" + ")}${endpoint.publicAccess ? "" : "; no public access"}`;
+  // pulumi up itself installs Multus through the API: say so where a laptop would fail mid-deploy.
+  const privateOnly =
+    "; no public access: run `pulumi up` from a machine that reaches the VPC, or set endpointPublicAccess" +
+    " with endpointPublicAccessCidrs";
+  return `EKS API endpoint: ${parts.join(" + ")}${endpoint.publicAccess ? "" : privateOnly}`;
 }

@@ -79,7 +79,7 @@ describe("security settings", () => {
 
   it("says in the plan which API access is in force", () => {
     assert.deepEqual(describeAccess(parseSettings(ningxiaWith({}), CONTEXT)), [
-      "EKS API endpoint: private (inside the VPC); no public access",
+      "EKS API endpoint: private (inside the VPC); no public access: run `pulumi up` from a machine that reaches the VPC, or set endpointPublicAccess with endpointPublicAccessCidrs",
       "Bastion Kubernetes access: view (AmazonEKSViewPolicy, whole cluster)",
       "EKS secrets encryption: a stack KMS key with rotation",
     ]);
