@@ -15,10 +15,17 @@ const REQUIREMENTS = join(__dirname, "iam-requirements.txt");
 const STAMP = join(VENV, ".iam-requirements.sha256");
 
 function run(command: string, args: string[]): string {
-  const result = spawnSync(command, args, { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  // Python variables a test may have left set must not reach pip.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PYTHON")));
+  const result = spawnSync(command, args, {
+    cwd: REPO_ROOT,
+    env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) {
     throw new Error(
-      `${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal}): ${result.stderr}`,
+      `${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal}): ${result.error?.message ?? result.stderr}`,
     );
   }
   return result.stdout;
@@ -27,8 +34,9 @@ function run(command: string, args: string[]): string {
 export function ensurePolicySentry(): string {
   const wanted = createHash("sha256").update(readFileSync(REQUIREMENTS)).digest("hex");
   if (existsSync(PYTHON) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === wanted) return PYTHON;
-  if (!existsSync(PYTHON)) run("python3", ["-m", "venv", VENV]);
-  run(join(VENV, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", REQUIREMENTS]);
+  // A venv left without pip (seen once in a full CI run, cause unknown) is made again from scratch.
+  if (!existsSync(join(VENV, "bin", "pip"))) run("python3", ["-m", "venv", "--clear", VENV]);
+  run(PYTHON, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", REQUIREMENTS]);
   writeFileSync(STAMP, wanted);
   return PYTHON;
 }
