@@ -196,16 +196,26 @@ async function main(): Promise<void> {
         "",
         "",
       ]);
-      fillRows.push(
-        await phase(`release (${size + 1} DELs, 20 at a time)`, () =>
-          pool(
-            [...ids, "one-too-many"].map(
-              (id, index) => () => world.invoke(nodeOf(index), "DEL", id, { netns: "/proc/self/ns/net" }),
+      // kubelet retries a failed DEL (try again later: throttled Unassign) as it retries an ADD.
+      let delsRetried = 0;
+      const releaseAll = async (): Promise<void> => {
+        let pending = [...ids, "one-too-many"].map((id, index) => ({ id, index }));
+        for (let round = 0; pending.length > 0 && round < 10; round++) {
+          const runs = await pool(
+            pending.map(
+              ({ id, index }) =>
+                () =>
+                  world.invoke(nodeOf(index), "DEL", id, { netns: "/proc/self/ns/net" }),
             ),
             20,
-          ),
-        ),
-      );
+          );
+          pending = pending.filter((_, position) => runs[position].exitCode !== 0);
+          delsRetried += pending.length;
+        }
+      };
+      const releaseRow = await phase(`release (${size + 1} DELs, 20 at a time)`, releaseAll);
+      releaseRow[0] += ` (${delsRetried} DELs retried)`;
+      fillRows.push(releaseRow);
       fillRows.push(await phase(`refill (${size} ADDs, 20 at a time)`, addAll));
       await world.close();
       console.log(`\n## Exhaust, release and refill the range over ${nodeCount} nodes\n`);

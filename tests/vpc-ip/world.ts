@@ -66,7 +66,7 @@ export class VpcIpWorld {
     readonly directory: string,
     readonly configPath: string,
     readonly options: WorldOptions,
-    motoEndpoint: string,
+    private readonly motoEndpoint: string,
   ) {
     this.ec2 = new EC2Client({ ...motoClientConfig(motoEndpoint), maxAttempts: 3 });
   }
@@ -120,9 +120,23 @@ export class VpcIpWorld {
         );
       }
     }
+    // The ENIs are created through a fault-free fidelity proxy: moto alone would pick their primary
+    // address anywhere, the range included, as EC2 would not. An ENI whose primary lies in the
+    // range makes EC2 (moto) accept an Assign of that address without it becoming a secondary one.
+    const setupProxy = await startChaosProxy({ upstream: this.motoEndpoint, throttle: false });
+    const viaFidelity = new EC2Client({ ...motoClientConfig(setupProxy.endpoint), maxAttempts: 3 });
+    try {
+      await this.createNodes(subnetIds, viaFidelity);
+    } finally {
+      viaFidelity.destroy();
+      await setupProxy.stop();
+    }
+  }
+
+  private async createNodes(subnetIds: string[], ec2: EC2Client): Promise<void> {
     for (let index = 0; index < this.options.nodes; index++) {
       const zone = this.options.zoneOf?.(index) ?? 0;
-      const created = await this.ec2.send(
+      const created = await ec2.send(
         new CreateNetworkInterfaceCommand({
           SubnetId: subnetIds[zone],
           TagSpecifications: [
@@ -137,6 +151,13 @@ export class VpcIpWorld {
         }),
       );
       const eniId = created.NetworkInterface?.NetworkInterfaceId as string;
+      const primaryOffset = Number((created.NetworkInterface?.PrivateIpAddress ?? "").split(".")[3]);
+      if (
+        primaryOffset >= (this.options.rangeStart ?? 70) &&
+        primaryOffset <= (this.options.rangeEnd ?? 80)
+      ) {
+        throw new Error(`world: ENI ${eniId} got primary .${primaryOffset} inside the reserved range`);
+      }
       const mac = `02:00:00:00:${(index >> 8).toString(16).padStart(2, "0")}:${(index & 255).toString(16).padStart(2, "0")}`;
       const imds = await startFakeImds({ tree: nodeTree(index, eniId, mac, SUBNETS[zone], subnetIds[zone]) });
       const stateDir = path.join(this.directory, `node-${index}`);
