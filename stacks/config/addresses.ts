@@ -2,7 +2,7 @@
  * The explicit subnet CIDR reservations over the networks' fixed ranges and the addresses the
  * samples and the check pin, and a check that they never overlap the prefix reservations.
  */
-import { ip2long } from "netmask";
+import { ip2long, Netmask } from "netmask";
 import type { MultusNetwork } from "../../components/model/network";
 import { cidrsOverlap } from "../../components/model/cidr";
 import { planNetworkAttachments } from "../../components/networks/nad";
@@ -37,12 +37,58 @@ export function pinnedAddresses(
   );
 }
 
+/** EC2 keeps five addresses of every subnet: the first four and the last. */
+const AWS_RESERVED_PER_SUBNET = 5;
+
+/**
+ * Addresses EC2 may still give a new ENI as its primary in the subnet: every assignable address
+ * outside the explicit reservations (which are disjoint and inside the assignable part).
+ */
+export function autoAssignableCount(subnetCidr: string, reservationCidrs: readonly string[]): number {
+  const reserved = reservationCidrs.reduce((sum, cidr) => sum + new Netmask(cidr).size, 0);
+  return new Netmask(subnetCidr).size - AWS_RESERVED_PER_SUBNET - reserved;
+}
+
+/**
+ * Every node's ENI of a fixed-range network takes its primary address from what the reservations
+ * leave: a range that fills the subnet makes the ENI-attach Lambda's CreateNetworkInterface fail
+ * (InsufficientFreeAddressesInSubnet) and every launch end in ABANDON.
+ */
+function checkPrimaryRoom(
+  problems: Problems,
+  networks: readonly MultusNetwork[],
+  nodeZones: readonly string[],
+  reservations: readonly AddressReservation[],
+  enisPerSubnet: number,
+): void {
+  for (const network of networks) {
+    for (const subnet of network.subnets.filter((candidate) =>
+      nodeZones.includes(candidate.availabilityZone),
+    )) {
+      const blocks = reservations
+        .filter((r) => r.network === network.name && r.availabilityZone === subnet.availabilityZone)
+        .map((r) => r.cidr);
+      if (blocks.length === 0) continue;
+      const room = autoAssignableCount(subnet.cidr, blocks);
+      if (room < enisPerSubnet) {
+        problems.add(
+          "networks",
+          `network "${network.name}" in ${subnet.availabilityZone}: its reserved addresses leave ${room} of subnet ${subnet.cidr} ` +
+            `for the primary addresses of the nodes' ENIs, which need ${enisPerSubnet} (every node at nodeMaxSize, plus one ` +
+            `per node group during an instance refresh): narrow rangeStart/rangeEnd, give the network larger cidrs, or lower nodeMaxSize`,
+        );
+      }
+    }
+  }
+}
+
 export function readAddressReservations(
   problems: Problems,
   networks: readonly MultusNetwork[],
   nodeZones: readonly string[],
   multus: Pick<MultusSettings, "samplesEnabled" | "connectivityCheckEnabled">,
   prefixReservations: readonly PrefixReservation[],
+  enisPerSubnet = 0,
 ): AddressReservation[] {
   let pinned: PinnedAddress[] = [];
   try {
@@ -70,5 +116,6 @@ export function readAddressReservations(
       );
     }
   }
+  checkPrimaryRoom(problems, ordered, nodeZones, reservations, enisPerSubnet);
   return reservations;
 }

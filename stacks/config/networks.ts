@@ -262,7 +262,15 @@ export function resolveNetworks(
     const gatewayOffset = toOffset(spec.gateway, "gateway");
     const subnets = cidrs.map((planned): MultusSubnet => {
       const usable = awsUsableOffsets(planned.cidr);
-      const start = spec.rangeStart === undefined ? usable.first : startOffset;
+      // A fixed range is covered by explicit reservations, and EC2 then gives the nodes' ENIs their
+      // primary addresses from the rest: by default the first quarter of the subnet stays theirs.
+      // (A rangeEnd set below that quarter keeps the old default start, .4, rather than an inverted range.)
+      const quarter = Math.max(usable.first, blockSize(planned.cidr) / 4);
+      const defaultStart =
+        hasFixedRange(spec.ipam) && !(endOffset !== undefined && endOffset < quarter)
+          ? quarter
+          : usable.first;
+      const start = spec.rangeStart === undefined ? defaultStart : startOffset;
       const end = spec.rangeEnd === undefined ? usable.last : endOffset;
       const gateway = gatewayOffset;
       const size = blockSize(planned.cidr);
@@ -285,7 +293,7 @@ export function resolveNetworks(
         availabilityZone: planned.availabilityZone,
         cidr: planned.cidr,
         gateway: addressAt(planned.cidr, gateway ?? 1),
-        rangeStart: addressAt(planned.cidr, start ?? usable.first),
+        rangeStart: addressAt(planned.cidr, start ?? defaultStart),
         rangeEnd: addressAt(planned.cidr, end ?? usable.last),
       };
     });

@@ -204,6 +204,8 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     nodeZones,
     multus,
     prefixReservations,
+    // Worst case: every node of every group in one AZ, each group surging one node in a refresh.
+    maxNodes + nodeGroups.length,
   );
 
   problems.throwIfAny();

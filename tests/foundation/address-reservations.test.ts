@@ -5,11 +5,20 @@ import fc from "fast-check";
 import { ip2long, long2ip, Netmask } from "netmask";
 import { cidrsOverlap } from "../../components/model/cidr";
 import { planAddressReservations, rangeBlocks } from "../../components/vpc/address-reservations";
-import { pinnedAddresses, readAddressReservations } from "../../stacks/config/addresses";
+import {
+  CreateNetworkInterfaceCommand,
+  CreateSubnetCidrReservationCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { startChaosProxy } from "../../lambda/bench/chaos-proxy";
+import { autoAssignableCount, pinnedAddresses, readAddressReservations } from "../../stacks/config/addresses";
 import { ConfigError, Problems } from "../../stacks/config/problems";
 import { parseSettings } from "../../stacks/config/parse";
 import { rawConfig } from "../../stacks/offline/engine";
 import { readStackFile } from "../../stacks/offline/stack-file";
+import { motoClientConfig, useMoto } from "../support/moto";
 import { resourcesOfType, runStack } from "../support/offline";
 
 const RESERVATION = "aws:ec2/subnetCidrReservation:SubnetCidrReservation";
@@ -194,5 +203,119 @@ describe("explicit reservations in settings and resources", function () {
       ],
     );
     for (const resource of explicit) assert.ok(resource.inputs.subnetId, "bound to a subnet");
+  });
+});
+
+describe("room for the nodes' ENI primary addresses beside the reserved ranges", function () {
+  this.timeout(120_000);
+  const moto = useMoto();
+  const ningxia = (networks: unknown[], nodeMaxSize = 1): Record<string, unknown> => ({
+    ...rawConfig(readStackFile("ningxia")),
+    networks,
+    nodeMaxSize,
+  });
+  const problemsOf = (raw: Record<string, unknown>): string[] => {
+    try {
+      parseSettings(raw, { project: "multus-eks", stack: "s" });
+      return [];
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      return error.problems.map((problem) => `${problem.setting}: ${problem.message}`);
+    }
+  };
+
+  // AWS keeps 5 addresses of a subnet, so a /24 has 251 EC2 can assign; .5-.254 reserves 250 of
+  // them and leaves 1, while a node (nodeMaxSize 1) plus the refresh's extra node need 2.
+  it("refuses a range that leaves fewer addresses than the nodes' ENIs need, naming the numbers and the fix", function () {
+    const problems = problemsOf(
+      ningxia([
+        { name: "ipvlan-conf-1", rangeStart: 5, rangeEnd: 254 },
+        { name: "ipvlan-conf-2", rangeStart: 70, rangeEnd: 80 },
+      ]),
+    );
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.match(problems[0], /^multus-eks:networks: network "ipvlan-conf-1" in cn-northwest-1a/);
+    assert.match(problems[0], /leave 1 of subnet 10\.0\.4\.0\/24/);
+    assert.match(problems[0], /need 2/);
+    assert.match(problems[0], /narrow rangeStart\/rangeEnd/);
+    assert.deepEqual(
+      problemsOf(
+        ningxia([
+          { name: "ipvlan-conf-1", rangeStart: 6, rangeEnd: 254 },
+          { name: "ipvlan-conf-2", rangeStart: 70, rangeEnd: 80 },
+        ]),
+      ),
+      [],
+      ".6-.254 leaves .4 and .5",
+    );
+  });
+
+  it("by default keeps the first quarter of the subnet out of the range (before: .4 to the end, no room at all)", function () {
+    const settings = parseSettings(
+      ningxia([{ name: "ipvlan-conf-1" }, { name: "ipvlan-conf-2", ipam: "vpc-ip" }]),
+      {
+        project: "multus-eks",
+        stack: "s",
+      },
+    );
+    for (const network of settings.networks) {
+      assert.deepEqual(
+        network.subnets.map((subnet) => `${subnet.rangeStart}-${subnet.rangeEnd}`),
+        network.subnets.map((subnet) => {
+          const block = new Netmask(subnet.cidr);
+          return `${long2ip(block.netLong + block.size / 4)}-${long2ip(block.netLong + block.size - 2)}`;
+        }),
+        network.name,
+      );
+    }
+  });
+
+  it("EC2 (moto behind the fidelity layer) creates the ENIs the check counts, and refuses one more", async function () {
+    // The default range of a /24 plus a pinned address: the planned explicit reservations.
+    const settings = parseSettings(ningxia([{ name: "ipvlan-conf-1" }, { name: "ipvlan-conf-2" }], 3), {
+      project: "multus-eks",
+      stack: "s",
+    });
+    const network = settings.networks[0];
+    const subnet = network.subnets[0];
+    const blocks = planAddressReservations(
+      [network],
+      [{ network: network.name, availabilityZone: subnet.availabilityZone, address: "10.0.4.20" }],
+    ).filter((reservation) => reservation.availabilityZone === subnet.availabilityZone);
+    const room = autoAssignableCount(
+      subnet.cidr,
+      blocks.map((reservation) => reservation.cidr),
+    );
+    const proxy = await startChaosProxy({ upstream: moto.endpoint, throttle: false });
+    const ec2 = new EC2Client({ ...motoClientConfig(proxy.endpoint), maxAttempts: 1 });
+    try {
+      const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }));
+      const created = await ec2.send(
+        new CreateSubnetCommand({
+          VpcId: vpc.Vpc?.VpcId,
+          CidrBlock: subnet.cidr,
+          AvailabilityZone: subnet.availabilityZone,
+        }),
+      );
+      const subnetId = created.Subnet?.SubnetId as string;
+      for (const reservation of blocks) {
+        await ec2.send(
+          new CreateSubnetCidrReservationCommand({
+            SubnetId: subnetId,
+            Cidr: reservation.cidr,
+            ReservationType: "explicit",
+          }),
+        );
+      }
+      for (let eni = 0; eni < room; eni++)
+        await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
+      await assert.rejects(ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId })), {
+        name: "InsufficientFreeAddressesInSubnet",
+      });
+      assert.ok(room >= 3 + 1, `room ${room} for 3 nodes and a refresh's extra one`);
+    } finally {
+      ec2.destroy();
+      await proxy.stop();
+    }
   });
 });
