@@ -124,6 +124,7 @@ export function createNodeGroups(
   );
   const untaint = new StartupUntaint(settings.clusterName, {
     region: settings.region.name,
+    partition: settings.region,
     clusterName: settings.clusterName,
     nodeRoleArns: groups.map((group) => group.nodeRoleArn),
     provider,

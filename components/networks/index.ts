@@ -1,11 +1,12 @@
 /**
  * MultusNetworks: Multus on the cluster (thick plugin from YAML, or a Helm chart), one
  * NetworkAttachmentDefinition per network (per node AZ for host-local networks on multi-AZ node
- * groups), the blog's sample pods and a connectivity-check Job, plus a cross-node check of eni-prefix
- * networks on node groups of two or more nodes. Every decision is made by the pure planners (nad.ts,
- * multus-manifests.ts, samples.ts, cross-node-check.ts); this file only declares resources, in order:
- * caller's dependsOn (nodes, VPC CNI) → Multus → NADs → samples → check, and NADs → responder →
- * cross-node check (after its ServiceAccount, Role and RoleBinding).
+ * groups), the blog's samples (one-replica Deployments) and a connectivity-check Job, plus a
+ * cross-node check of eni-prefix networks on node groups of two or more nodes (its responder is a
+ * bare Pod). Every decision is made by the pure planners (nad.ts, multus-manifests.ts, samples.ts,
+ * cross-node-check.ts); this file only declares resources, in order: caller's dependsOn (nodes, VPC
+ * CNI) → Multus → NADs → samples → check, and NADs → responder → cross-node check (after its
+ * ServiceAccount, Role and RoleBinding).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,7 +24,15 @@ import {
   multusHelmValues,
 } from "./multus-manifests";
 import { attachmentFor, nadConfigDocument, planNetworkAttachments } from "./nad";
-import { checkJobSpec, NETWORKS_ANNOTATION, planSamples, samplePodSpec, type PodPlan } from "./samples";
+import {
+  checkJobSpec,
+  NETWORKS_ANNOTATION,
+  planSamples,
+  sampleDeploymentSpec,
+  sampleMetadata,
+  samplePodSpec,
+  type PodPlan,
+} from "./samples";
 import {
   crossNodeJobSpec,
   crossNodeRole,
@@ -122,9 +131,9 @@ export class MultusNetworks extends pulumi.ComponentResource {
       : { samples: [], checks: [], notes: [] };
     const image = pulumi.output(args.samples.image);
     // Samples need Multus running on the node as well as their NADs.
-    const samplePods = plan.samples.map((pod) =>
-      // Fixed names and pinned addresses: the old pod must be gone before its successor starts.
-      this.pod(name, namespace, pod, image, {
+    const samples = plan.samples.map((pod) =>
+      // Fixed names and pinned addresses: the old Deployment must be gone before its successor starts.
+      this.deployment(name, namespace, pod, image, {
         ...child,
         dependsOn: [...nadResources, ...multus.all],
         deleteBeforeReplace: true,
@@ -138,7 +147,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
         image.apply(
           (reference) => checkJobSpec(check, reference) as unknown as k8s.types.input.batch.v1.JobSpec,
         ),
-        { ...child, dependsOn: samplePods, deleteBeforeReplace: true },
+        { ...child, dependsOn: samples, deleteBeforeReplace: true },
       ),
     );
 
@@ -151,7 +160,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
     // vpc-ip: the cross-node pods take any free address of the range, so they start once the
     // pods with pinned addresses (samples, per-AZ checks) hold theirs.
     const pinnedFirst = args.networks.some((network) => network.ipam === "vpc-ip")
-      ? [...samplePods, ...checkJobs]
+      ? [...samples, ...checkJobs]
       : [];
     const crossNodeJobs = crossNode.plan
       ? [
@@ -223,7 +232,31 @@ export class MultusNetworks extends pulumi.ComponentResource {
     return check.name;
   }
 
-  /** A sample (or responder) pod attached to its Multus networks by annotation. */
+  /** A sample: a Deployment whose pod attaches to its Multus networks by annotation. */
+  private deployment(
+    name: string,
+    namespace: string,
+    pod: PodPlan,
+    image: pulumi.Output<string>,
+    opts: pulumi.CustomResourceOptions,
+  ): k8s.apps.v1.Deployment {
+    return new k8s.apps.v1.Deployment(
+      `${name}-${pod.name}`,
+      {
+        metadata: sampleMetadata(pod, namespace) as k8s.types.input.meta.v1.ObjectMeta,
+        spec: image.apply(
+          (reference) =>
+            sampleDeploymentSpec(pod, reference) as unknown as k8s.types.input.apps.v1.DeploymentSpec,
+        ),
+      },
+      opts,
+    );
+  }
+
+  /**
+   * The cross-node responder, a bare Pod: the check reads it by name, with a Role that may `get`
+   * that one pod only; it serves the check Job, which runs right after it in `pulumi up`.
+   */
   private pod(
     name: string,
     namespace: string,

@@ -1,7 +1,8 @@
 /**
- * The blog's sample pods and a connectivity check, planned without Pulumi.
+ * The blog's sample workloads and a connectivity check, planned without Pulumi.
  *
- * sampleapp-1 attaches to the first network, sampleapp-dual to the first two. The check is a Job
+ * sampleapp-1 attaches to the first network, sampleapp-dual to the first two; each is a Deployment of
+ * one replica (sampleDeployment), so a pod lost with its node is made again on another. The check is a Job
  * whose pod attaches to the same networks and pings each sample's Multus address from its own
  * interface on that network; it fails (and so fails `pulumi up`) when one does not answer.
  *
@@ -45,7 +46,7 @@ export interface PodPlan {
   readonly networksAnnotation: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly nodeSelector?: Readonly<Record<string, string>>;
-  /** Pods (by name) this pod must share a node with. */
+  /** Samples this pod must share a node with, by name (their SAMPLE_LABEL value). */
   readonly sameNodeAs: readonly string[];
 }
 
@@ -242,6 +243,49 @@ export function samplePodSpec(plan: PodPlan, image: string): Record<string, unkn
     terminationGracePeriodSeconds: 5,
     ...(plan.nodeSelector ? { nodeSelector: plan.nodeSelector } : {}),
     ...(affinity ? { affinity } : {}),
+  };
+}
+
+/** Samples are found by this label (the check's pod affinity), never by pod name. */
+export function sampleSelector(plan: PodPlan): Record<string, string> {
+  return { [SAMPLE_LABEL]: plan.name };
+}
+
+/**
+ * A sample as a Deployment of one replica: when its node goes (an instance refresh terminates the
+ * old node), Kubernetes creates a new pod on another node; a bare Pod would be gone for good.
+ *
+ * Recreate, not RollingUpdate: a rollout deletes the old pod before it creates the new one, so a
+ * pinned address (`ips`) is never claimed by two pods; RollingUpdate's surge would start the new pod
+ * first, possibly on another node, where host-local would hand out the same address again. When a
+ * node goes, the ReplicaSet replaces a pod only once it is being deleted; the sample exits at once on
+ * SIGTERM, and vpc-ip refuses an address another ENI still holds (EC2 is its lock).
+ */
+export function sampleDeployment(plan: PodPlan, namespace: string, image: string): Record<string, unknown> {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: sampleMetadata(plan, namespace),
+    spec: sampleDeploymentSpec(plan, image),
+  };
+}
+
+export function sampleMetadata(plan: PodPlan, namespace: string): Record<string, unknown> {
+  return { name: plan.name, namespace, labels: { ...plan.labels } };
+}
+
+export function sampleDeploymentSpec(plan: PodPlan, image: string): Record<string, unknown> {
+  return {
+    replicas: 1,
+    strategy: { type: "Recreate" },
+    selector: { matchLabels: sampleSelector(plan) },
+    template: {
+      metadata: {
+        labels: { ...plan.labels },
+        annotations: { [NETWORKS_ANNOTATION]: plan.networksAnnotation },
+      },
+      spec: samplePodSpec(plan, image),
+    },
   };
 }
 

@@ -4,10 +4,11 @@
  * `multus-eks-untaint` service removes it once Multus has written its configuration on that node.
  *
  * NodeRestriction forbids a kubelet to change its Node's taints after registration, so the service
- * uses its own identity: an IAM role the node roles may assume (session name = the instance ID),
- * mapped by an EKS access entry to a Kubernetes group whose RBAC allows get/patch on nodes, and
- * narrowed by a ValidatingAdmissionPolicy to exactly this: remove the startup taint, change nothing
- * else, and only on the Node whose providerID names the caller's session (its own instance).
+ * uses its own identity: an IAM role the node roles may assume (session name = the instance ID, which
+ * the role's trust policy enforces), mapped by an EKS access entry to a Kubernetes group whose RBAC
+ * allows get/patch on nodes, and narrowed by a ValidatingAdmissionPolicy to exactly this: remove the
+ * startup taint, change nothing else, and only on the Node whose providerID names the caller's
+ * session (its own instance).
  * Pure: data in, documents out.
  */
 import { createHash } from "crypto";
@@ -56,8 +57,30 @@ export function untaintRoleName(region: string, clusterName: string): string {
   return `multus-untaint-${hash}`;
 }
 
-/** Only this cluster's node roles may assume the remover role. */
-export function untaintTrustPolicy(nodeRoleArns: readonly string[]): Record<string, unknown> {
+/** Where the nodes run; their instance ARNs are `arn:<partition>:ec2:<region>:<account>:instance/<id>`. */
+export interface UntaintTrustScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/**
+ * Only this cluster's node roles may assume the remover role, and only from an instance, with that
+ * instance's own ID as session name: the admission policy takes the session name for the caller's
+ * instance ID. ec2:SourceInstanceARN is the ARN of the instance whose role credentials sign the
+ * request, a global key usable with services other than EC2 (EC2 User Guide, "Condition keys for
+ * Amazon EC2", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-policies-for-amazon-ec2.html);
+ * sts:RoleSessionName is the session name asked for in AssumeRole, and any single-valued key can be a
+ * policy variable in a condition value (IAM User Guide,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_rolesessionname
+ * and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html). A request
+ * without either key (credentials not delivered to an instance) matches nothing.
+ */
+export function untaintTrustPolicy(
+  nodeRoleArns: readonly string[],
+  scope: UntaintTrustScope,
+): Record<string, unknown> {
+  const instanceArnPrefix = `arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:instance/`;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -65,6 +88,9 @@ export function untaintTrustPolicy(nodeRoleArns: readonly string[]): Record<stri
         Effect: "Allow",
         Principal: { AWS: [...nodeRoleArns] },
         Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "ec2:SourceInstanceARN": `${instanceArnPrefix}\${sts:RoleSessionName}` },
+        },
       },
     ],
   };

@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { PartitionInfo } from "../model/partition";
 import {
   UNTAINT_GROUP,
   untaintAdmissionPolicy,
@@ -22,6 +23,8 @@ export const STARTUP_UNTAINT_TYPE = "multus-eks:nodegroup:StartupUntaint";
 export interface StartupUntaintArgs {
   /** Region and cluster name fix the role's name, which the nodes derive the same way. */
   readonly region: string;
+  /** Partition of the nodes' instance ARNs, which the trust policy names. */
+  readonly partition: PartitionInfo;
   readonly clusterName: string;
   /** Roles of every node group: only they may assume the remover role. */
   readonly nodeRoleArns: readonly pulumi.Input<string>[];
@@ -40,14 +43,23 @@ export class StartupUntaint extends pulumi.ComponentResource {
     super(STARTUP_UNTAINT_TYPE, name, {}, opts);
     const parent = { parent: this };
     this.roleName = untaintRoleName(args.region, args.clusterName);
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     const role = new aws.iam.Role(
       `${name}-untaint`,
       {
         name: this.roleName,
         description: `Removes the Multus startup taint from nodes of EKS cluster ${args.clusterName}`,
         assumeRolePolicy: pulumi
-          .all([...args.nodeRoleArns])
-          .apply((arns) => JSON.stringify(untaintTrustPolicy(arns))),
+          .all([accountId, pulumi.all([...args.nodeRoleArns])])
+          .apply(([account, arns]) =>
+            JSON.stringify(
+              untaintTrustPolicy(arns, {
+                partition: args.partition.partition,
+                region: args.region,
+                accountId: account,
+              }),
+            ),
+          ),
         // The service asks for 15-minute sessions; nothing needs more.
         maxSessionDuration: 3600,
         tags: { ...args.tags },

@@ -64,6 +64,21 @@ describe("rendered Kubernetes objects validate against the real schemas", functi
         assert.deepEqual(failed, [], `Kubernetes ${version}`);
       });
 
+      it("renders the blog's samples as Deployments that validate (not bare Pods)", () => {
+        const deployments = resourcesOfType(run, "kubernetes:apps/v1:Deployment").map(
+          (resource) => resource.inputs as Json,
+        );
+        assert.deepEqual(deployments.map((deployment) => deployment.metadata.name).sort(), [
+          "sampleapp-1",
+          "sampleapp-dual",
+        ]);
+        const outcomes = kubernetesValidate(deployments, run.settings.kubernetesVersion);
+        assert.deepEqual(
+          outcomes.filter((outcome) => !outcome.ok).map((outcome) => outcome.output),
+          [],
+        );
+      });
+
       it("has NADs that validate against the installed CRD's schema and the published one", () => {
         const nads = resourcesOfType(run, NAD).map((resource) => resource.inputs as Json);
         assert.ok(nads.length >= 2);

@@ -10,6 +10,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { STARTUP_TAINT_KEY, UNTAINT_GROUP, untaintRoleName } from "../../components/nodegroup/startup-taint";
 import { nodeConfigOfUserData } from "../../stacks/offline/day2-report";
+import { MOCK_ACCOUNT_ID } from "../../stacks/offline/engine";
 import { REPO_ROOT } from "../support/moto";
 import { resourcesOfType, runStack, type OfflineRun } from "../support/offline";
 
@@ -57,13 +58,25 @@ describe("node startup taint", () => {
   });
 
   it("is not tolerated by the samples, which must wait for Multus", () => {
-    for (const pod of resourcesOfType(run, "kubernetes:core/v1:Pod")) {
-      const tolerations = (pod.inputs.spec as { tolerations?: Toleration[] }).tolerations ?? [];
+    // Bare pods (the cross-node responder) and the samples' Deployments (their pod templates).
+    const podSpecs = [
+      ...resourcesOfType(run, "kubernetes:core/v1:Pod").map((pod) => ({
+        name: pod.name,
+        spec: pod.inputs.spec,
+      })),
+      ...resourcesOfType(run, "kubernetes:apps/v1:Deployment").map((deployment) => ({
+        name: deployment.name,
+        spec: (deployment.inputs.spec as { template: { spec: unknown } }).template.spec,
+      })),
+    ];
+    assert.ok(podSpecs.length >= 2, "the samples are rendered");
+    for (const { name, spec } of podSpecs) {
+      const tolerations = (spec as { tolerations?: Toleration[] }).tolerations ?? [];
       assert.ok(
         !tolerations.some((toleration) =>
           tolerates(toleration, { key: STARTUP_TAINT_KEY, effect: "NoSchedule" }),
         ),
-        pod.name,
+        name,
       );
     }
   });
@@ -75,7 +88,7 @@ describe("node startup taint", () => {
     )!;
     assert.ok(remover, "the remover role, under the name the node script derives");
     const trust = JSON.parse(String(remover.inputs.assumeRolePolicy)) as {
-      Statement: { Principal: { AWS: string[] }; Action: string }[];
+      Statement: { Principal: { AWS: string[] }; Action: string; Condition: unknown }[];
     };
     const nodeRoleArns = Object.values(run.outputs.nodeGroups as Record<string, { nodeRoleArn: string }>).map(
       (group) => group.nodeRoleArn,
@@ -85,6 +98,13 @@ describe("node startup taint", () => {
       trust.Statement.map((statement) => [statement.Action, [...statement.Principal.AWS].sort()]),
       [["sts:AssumeRole", [...nodeRoleArns].sort()]],
     );
+    // The caller's instance, in the EC2 documentation's ARN form, must be named by the session name
+    // (evaluated in untaint-trust.test.ts); here: the stack's partition, region and account.
+    assert.deepEqual(trust.Statement[0].Condition, {
+      StringEquals: {
+        "ec2:SourceInstanceARN": `arn:aws-cn:ec2:cn-northwest-1:${MOCK_ACCOUNT_ID}:instance/\${sts:RoleSessionName}`,
+      },
+    });
     const entries = resourcesOfType(run, "aws:eks/accessEntry:AccessEntry").filter(
       (entry) => entry.inputs.type === "STANDARD",
     );

@@ -11,7 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { STARTUP_TAINT_KEY, untaintRoleName } from "../../components/nodegroup/startup-taint";
+import {
+  STARTUP_TAINT_KEY,
+  untaintRoleName,
+  untaintTrustPolicy,
+} from "../../components/nodegroup/startup-taint";
+import { conditionHolds } from "../iam/evaluate";
 import { startFakeImds, type FakeImds } from "../support/fake-imds";
 import { startFakeKubeNodes, type FakeKubeNodes, type NodeObject } from "../support/fake-kube-nodes";
 import { DUMMY_CREDENTIALS, REPO_ROOT, useMoto } from "../support/moto";
@@ -139,6 +144,22 @@ describe("multus-eks-untaint (node script)", function () {
       `arn:aws-cn:sts::123456789012:assumed-role/${untaintRoleName(REGION, CLUSTER)}/${INSTANCE}`,
     );
     assert.equal(patches().length, 1);
+    // moto does not evaluate trust policies: the session name it saw must satisfy the role's, with
+    // the instance ARN IAM would put in the request (this instance, in the EC2 docs' ARN form).
+    const trust = untaintTrustPolicy(["arn:aws-cn:iam::123456789012:role/nodes"], {
+      partition: "aws-cn",
+      region: REGION,
+      accountId: "123456789012",
+    }) as { Statement: Parameters<typeof conditionHolds>[0][] };
+    const sessionName = patch.arn!.slice(patch.arn!.lastIndexOf("/") + 1);
+    assert.ok(
+      trust.Statement.every((statement) =>
+        conditionHolds(statement, {
+          "ec2:SourceInstanceARN": `arn:aws-cn:ec2:${REGION}:123456789012:instance/${INSTANCE}`,
+          "sts:RoleSessionName": sessionName,
+        }),
+      ),
+    );
   });
 
   it("keeps trying until the Node is registered", async () => {

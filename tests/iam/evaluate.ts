@@ -3,7 +3,8 @@
  * resource it involves, each with the condition context EC2 or Auto Scaling would send) is allowed
  * when, for every resource, some statement names the action, matches the resource ARN and satisfies
  * its conditions. A condition key absent from the context fails (as IAM's StringEquals does), so a
- * statement that conditions on a key the resource type does not support can never match.
+ * statement that conditions on a key the resource type does not support can never match. Policy
+ * variables in condition values take the context's values (conditionHolds also serves trust policies).
  */
 import type { PolicyDocument, PolicyStatement } from "../../components/nodegroup/iam-scope";
 
@@ -33,8 +34,22 @@ const OPERATORS: Record<string, (actual: string, expected: string) => boolean> =
   ArnLike: (actual, expected) => globToRegExp(expected).test(actual),
 };
 
+/**
+ * A condition value with its policy variables (`${key}`) replaced by the request's values; undefined
+ * when one names a key the request lacks, which IAM documents as making the statement not apply.
+ */
+function resolveVariables(value: string, context: Readonly<Record<string, string>>): string | undefined {
+  let missing = false;
+  const resolved = value.replace(/\$\{([^}]+)\}/g, (_, key: string) => {
+    const found = context[key];
+    if (found === undefined) missing = true;
+    return found ?? "";
+  });
+  return missing ? undefined : resolved;
+}
+
 export function conditionHolds(
-  statement: PolicyStatement,
+  statement: Pick<PolicyStatement, "Condition">,
   context: Readonly<Record<string, string>>,
 ): boolean {
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
@@ -42,7 +57,10 @@ export function conditionHolds(
     if (!compare) throw new Error(`evaluator does not know condition operator ${operator}`);
     for (const [key, expected] of Object.entries(keys)) {
       const actual = context[key];
-      if (actual === undefined || !list(expected).some((value) => compare(actual, value))) return false;
+      const values = list(expected).map((value) => resolveVariables(value, context));
+      if (actual === undefined || !values.some((value) => value !== undefined && compare(actual, value))) {
+        return false;
+      }
     }
   }
   return true;

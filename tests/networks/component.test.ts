@@ -145,9 +145,9 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
 
   it("creates the samples and the check with the account's ECR mirror image by default", () => {
     const image = `${ACCOUNT_ID}.dkr.ecr.cn-northwest-1.amazonaws.com.cn/multus-samples/busybox:1.36.1`;
-    const pods = run.byType(TYPES.pod).map((resource) => resource.inputs as Json);
-    assert.deepEqual(pods.map((pod) => pod.metadata.name).sort(), ["sampleapp-1", "sampleapp-dual"]);
-    for (const pod of pods) assert.equal(pod.spec.containers[0].image, image);
+    const samples = run.byType(TYPES.deployment).map((resource) => resource.inputs as Json);
+    assert.deepEqual(samples.map((sample) => sample.metadata.name).sort(), ["sampleapp-1", "sampleapp-dual"]);
+    for (const sample of samples) assert.equal(sample.spec.template.spec.containers[0].image, image);
     const job = run.one(TYPES.job).inputs as Json;
     assert.equal(job.metadata.name, "multus-connectivity-check");
     assert.equal(job.spec.template.spec.containers[0].image, image);
@@ -186,13 +186,15 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
     const daemonSet = run.one(TYPES.daemonSet).key;
     const nads = run.byType(TYPES.nad);
     for (const nad of nads) assert.deepEqual(nad.dependsOn, [crd]);
-    const pods = run.byType(TYPES.pod);
-    for (const pod of pods) {
-      for (const nad of nads) assert.ok(pod.dependsOn.includes(nad.key), `${pod.name} after ${nad.name}`);
-      assert.ok(pod.dependsOn.includes(daemonSet), `${pod.name} after the daemonset`);
-      assert.equal(pod.deleteBeforeReplace, true);
+    const samples = run.byType(TYPES.deployment);
+    assert.equal(samples.length, 2);
+    for (const sample of samples) {
+      for (const nad of nads)
+        assert.ok(sample.dependsOn.includes(nad.key), `${sample.name} after ${nad.name}`);
+      assert.ok(sample.dependsOn.includes(daemonSet), `${sample.name} after the daemonset`);
+      assert.equal(sample.deleteBeforeReplace, true);
     }
-    assert.deepEqual(run.one(TYPES.job).dependsOn.sort(), pods.map((pod) => pod.key).sort());
+    assert.deepEqual(run.one(TYPES.job).dependsOn.sort(), samples.map((sample) => sample.key).sort());
   });
 
   it("declares no Helm release", () => {
@@ -207,9 +209,9 @@ describe("MultusNetworks images and install methods", () => {
       "918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
       "918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick",
     ]);
-    const pod = run.byType(TYPES.pod)[0].inputs as Json;
+    const sample = run.byType(TYPES.deployment)[0].inputs as Json;
     assert.equal(
-      pod.spec.containers[0].image,
+      sample.spec.template.spec.containers[0].image,
       `${ACCOUNT_ID}.dkr.ecr.cn-north-1.amazonaws.com.cn/multus-samples/busybox:1.36.1`,
     );
   });
@@ -229,9 +231,9 @@ describe("MultusNetworks images and install methods", () => {
       "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/mirror/multus:v4.1.4-custom",
       "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/mirror/multus:v4.1.4-custom",
     ]);
-    for (const pod of run.byType(TYPES.pod)) {
+    for (const sample of run.byType(TYPES.deployment)) {
       assert.equal(
-        (pod.inputs as Json).spec.containers[0].image,
+        (sample.inputs as Json).spec.template.spec.containers[0].image,
         "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/tools/netshoot:v0.13",
       );
     }
@@ -278,7 +280,10 @@ describe("MultusNetworks images and install methods", () => {
 
   it("declares no samples and no check when samples are off", async () => {
     const run = await runNetworks(ningxia({ samplesEnabled: false }));
-    assert.equal(run.byType(TYPES.pod).length + run.byType(TYPES.job).length, 0);
+    assert.equal(
+      run.byType(TYPES.pod).length + run.byType(TYPES.deployment).length + run.byType(TYPES.job).length,
+      0,
+    );
     assert.equal(run.byType(TYPES.nad).length, 2);
     assert.deepEqual(run.outputs.sampleNames, []);
   });
@@ -303,12 +308,15 @@ describe("MultusNetworks on a multi-AZ node group", () => {
 
   it("pins samples and checks to their AZ and uses that AZ's NADs", () => {
     // Registration order under mocks follows output resolution, so compare by name.
-    const pods = run
-      .byType(TYPES.pod)
+    const samples = run
+      .byType(TYPES.deployment)
       .map((resource) => resource.inputs as Json)
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     assert.deepEqual(
-      pods.map((pod) => [pod.metadata.name, pod.spec.nodeSelector["topology.kubernetes.io/zone"]]),
+      samples.map((sample) => [
+        sample.metadata.name,
+        sample.spec.template.spec.nodeSelector["topology.kubernetes.io/zone"],
+      ]),
       [
         ["sampleapp-1-a", "cn-northwest-1a"],
         ["sampleapp-1-b", "cn-northwest-1b"],
@@ -316,7 +324,7 @@ describe("MultusNetworks on a multi-AZ node group", () => {
         ["sampleapp-dual-b", "cn-northwest-1b"],
       ],
     );
-    const dualB = JSON.parse(pods[3].metadata.annotations["k8s.v1.cni.cncf.io/networks"]);
+    const dualB = JSON.parse(samples[3].spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"]);
     assert.deepEqual(dualB, [
       { name: "ipvlan-conf-1-b", interface: "net1", ips: ["10.0.5.79/24"] },
       { name: "ipvlan-conf-2-b", interface: "net2", ips: ["10.0.7.30/24"] },
@@ -326,4 +334,88 @@ describe("MultusNetworks on a multi-AZ node group", () => {
       "multus-connectivity-check-b",
     ]);
   });
+});
+
+describe("MultusNetworks samples outlive their node", () => {
+  // Kubernetes docs, "Pods and controllers" (https://kubernetes.io/docs/concepts/workloads/pods/#pods-and-controllers):
+  // a workload resource's controller notices the Pods of a failed Node and creates replacements; a
+  // bare Pod is not rescheduled. These are the long-running kinds whose controller does that.
+  const RECREATED_BY_A_CONTROLLER = new Set([TYPES.deployment, "kubernetes:apps/v1:StatefulSet"]);
+  const stacks: [string, Record<string, unknown>][] = [
+    ["check on (pinned addresses)", {}],
+    ["check off", { connectivityCheckEnabled: false }],
+    ["two AZs", { nodeAvailabilityZones: ["cn-northwest-1a", "cn-northwest-1b"] }],
+  ];
+
+  for (const [label, overrides] of stacks) {
+    describe(label, () => {
+      let run: NetworksRun;
+      before(async () => {
+        run = await runNetworks(ningxia(overrides));
+      });
+
+      const samples = () =>
+        run.resources.filter((resource) =>
+          (run.outputs.sampleNames as string[]).includes((resource.inputs as Json).metadata?.name),
+        );
+
+      it("runs every sample under a controller that recreates it after eviction, none as a bare Pod", () => {
+        const names = run.outputs.sampleNames as string[];
+        assert.ok(names.length >= 2);
+        assert.deepEqual(
+          samples()
+            .map((resource) => (resource.inputs as Json).metadata.name)
+            .sort(),
+          [...names].sort(),
+          "one workload per sample",
+        );
+        for (const sample of samples()) {
+          assert.ok(RECREATED_BY_A_CONTROLLER.has(sample.type), `${sample.name} is a ${sample.type}`);
+          assert.equal((sample.inputs as Json).spec.replicas, 1, sample.name);
+        }
+      });
+
+      it("replaces a sample's pod only after the old one is deleted (Recreate), as pinned addresses need", () => {
+        for (const sample of samples()) {
+          assert.deepEqual((sample.inputs as Json).spec.strategy, { type: "Recreate" }, sample.name);
+        }
+      });
+
+      it("names, in each pod template's Multus annotation, only NADs the stack declares", () => {
+        const nads = new Set(
+          run.byType(TYPES.nad).map((nad) => (nad.inputs as Json).metadata.name as string),
+        );
+        for (const sample of samples()) {
+          const annotation = (sample.inputs as Json).spec.template.metadata.annotations[
+            "k8s.v1.cni.cncf.io/networks"
+          ] as string;
+          // Either the blog's comma-separated names or the JSON network selection form.
+          const named = annotation.trim().startsWith("[")
+            ? (JSON.parse(annotation) as { name: string }[]).map((selection) => selection.name)
+            : annotation.split(",").map((name) => name.trim());
+          assert.ok(named.length >= 1, sample.name);
+          for (const name of named) assert.ok(nads.has(name), `${sample.name} names NAD ${name}`);
+        }
+      });
+
+      const checked = overrides.connectivityCheckEnabled !== false;
+      if (checked)
+        it("lets the check Job find the samples' pods by label", () => {
+          const templates = samples().map((sample) => (sample.inputs as Json).spec.template.metadata.labels);
+          const jobs = run.byType(TYPES.job);
+          assert.ok(jobs.length >= 1);
+          for (const job of jobs) {
+            const terms = (job.inputs as Json).spec.template.spec.affinity.podAffinity
+              .requiredDuringSchedulingIgnoredDuringExecution as { labelSelector: { matchLabels: Json } }[];
+            for (const term of terms) {
+              const wanted = Object.entries(term.labelSelector.matchLabels);
+              assert.ok(
+                templates.some((labels) => wanted.every(([key, value]) => labels[key] === value)),
+                `${job.name}: a sample's pod template carries ${JSON.stringify(term.labelSelector.matchLabels)}`,
+              );
+            }
+          }
+        });
+    });
+  }
 });

@@ -186,11 +186,13 @@ describe("Cross-node check through the stack program (mocks)", function () {
           ? ["multus-connectivity-check-a", "multus-connectivity-check-b"]
           : ["multus-connectivity-check"],
       );
+      // The samples only (Deployments): no responder pod.
+      assert.equal(run.byType(TYPES.pod).length, 0);
       assert.deepEqual(
         [...(run.outputs.sampleNames as string[])].sort(),
         run
-          .byType(TYPES.pod)
-          .map((pod) => (pod.inputs as Json).metadata.name)
+          .byType(TYPES.deployment)
+          .map((sample) => (sample.inputs as Json).metadata.name)
           .sort(),
       );
     });

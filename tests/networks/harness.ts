@@ -22,6 +22,7 @@ export const TYPES = {
   daemonSet: "kubernetes:apps/v1:DaemonSet",
   nad: "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition",
   pod: "kubernetes:core/v1:Pod",
+  deployment: "kubernetes:apps/v1:Deployment",
   job: "kubernetes:batch/v1:Job",
   release: "kubernetes:helm.sh/v3:Release",
   provider: "pulumi:providers:kubernetes",

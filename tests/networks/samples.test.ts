@@ -1,7 +1,13 @@
 // Sample and check planning: annotation forms, what gets pinned and pinged, and same-node affinity.
 import { strict as assert } from "node:assert";
 import { planNetworkAttachments } from "../../components/networks/nad";
-import { checkJobSpec, planSamples, samplePodSpec } from "../../components/networks/samples";
+import {
+  checkJobSpec,
+  planSamples,
+  sampleDeployment,
+  samplePodSpec,
+} from "../../components/networks/samples";
+import { kubernetesValidate } from "../support/kubernetes-validate";
 import { ningxia, settingsOf } from "./harness";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -92,5 +98,50 @@ describe("Sample and check plan", () => {
     );
     assert.equal(plan.checks.length, 0);
     assert.match(plan.notes[0], /macvlan mode private blocks pod-to-pod traffic/);
+  });
+
+  describe("as Deployments", function () {
+    this.timeout(600_000); // a first run installs kubernetes-validate
+    const image = "registry.example.cn/busybox:1";
+    const plans = {
+      "one AZ, check on (pinned)": planFor({}, true),
+      "one AZ, check off (the blog's annotation)": planFor({}, false),
+      "two AZs, check on": planFor({ nodeAvailabilityZones: ["cn-northwest-1a", "cn-northwest-1b"] }, true),
+    };
+
+    for (const [label, plan] of Object.entries(plans)) {
+      it(`keeps each sample's networks, pinned addresses, placement and command in its pod template (${label})`, () => {
+        assert.ok(plan.samples.length >= 2);
+        for (const sample of plan.samples) {
+          const deployment = sampleDeployment(sample, "default", image) as Json;
+          const template = deployment.spec.template;
+          assert.equal(
+            template.metadata.annotations["k8s.v1.cni.cncf.io/networks"],
+            sample.networksAnnotation,
+          );
+          assert.deepEqual(template.spec, samplePodSpec(sample, image));
+          // The API server refuses a selector that does not select the template's labels.
+          for (const [key, value] of Object.entries(deployment.spec.selector.matchLabels)) {
+            assert.equal(template.metadata.labels[key], value, `${sample.name}: selector ${key}`);
+          }
+          // The check Job finds samples by this label (pod affinity), not by pod name.
+          assert.equal(template.metadata.labels["multus-eks/sample"], sample.name);
+        }
+      });
+    }
+
+    it("validates with kubernetes-validate --strict, oldest and default Kubernetes version", () => {
+      const objects = Object.values(plans).flatMap((plan) =>
+        plan.samples.map((sample) => sampleDeployment(sample, "default", image)),
+      );
+      for (const version of ["1.30", "1.35"]) {
+        const failed = kubernetesValidate(objects, version)
+          .map((outcome, index) =>
+            outcome.ok ? undefined : `${String((objects[index] as Json).metadata.name)}: ${outcome.output}`,
+          )
+          .filter(Boolean);
+        assert.deepEqual(failed, [], `Kubernetes ${version}`);
+      }
+    });
   });
 });

