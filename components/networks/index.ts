@@ -137,6 +137,9 @@ export class MultusNetworks extends pulumi.ComponentResource {
         ...child,
         dependsOn: [...nadResources, ...multus.all],
         deleteBeforeReplace: true,
+        // Stacks deployed when the samples were bare Pods: the Pod becomes this Deployment by
+        // replacement, deleted first, so its pinned addresses are free for the new pod.
+        aliases: [{ type: "kubernetes:core/v1:Pod" }],
       }),
     );
     const checkJobs = plan.checks.map((check) =>
