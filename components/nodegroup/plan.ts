@@ -103,7 +103,11 @@ export function eksOptimizedAmiReference(kubernetesVersion: string): string {
 export interface EniLambdaConfigPlan {
   readonly clusterName: string;
   readonly networks: readonly MultusNetwork[];
-  /** AZs the group launches in: the Lambda gets each network's subnet in each of them. */
+  /**
+   * AZs the group launches in: the Lambda gets each network's subnet in each of them, and in no
+   * other AZ. A group in one AZ thus gives its Lambda a one-AZ configuration, which spares it a
+   * DescribeInstances per launch (singleAvailabilityZone in lambda/src/eni-plan.ts).
+   */
   readonly availabilityZones: readonly string[];
   /** Resolved subnet IDs by network name, then AZ. */
   readonly subnetIds: Readonly<Record<string, Readonly<Record<string, string>>>>;

@@ -20,6 +20,13 @@
  * The instance is then described only if an attach finds the device index taken (a warm-pool
  * instance coming into service, whose new action token made a new ENI): the ENI there is adopted
  * if it is this slot's, and the new one deleted.
+ *
+ * A group in several AZs pays one DescribeInstances per launch, which nothing else can replace: the
+ * lifecycle event names the instance but not its AZ or subnet, CreateNetworkInterface needs the
+ * subnet (hence the AZ) before anything else, and ModifyNetworkInterfaceAttribute sets one attribute
+ * per call, so DeleteOnTermination and the source/dest check cannot share one. With every network
+ * host-local that is 4 per ENI + 3. One node group per AZ (nodeGroups[].availabilityZones) gives
+ * each group's Lambda a one-AZ configuration, and the 4 + 2 bound back (happyPathCalls).
  */
 
 import type { NetworkInterface } from "@aws-sdk/client-ec2";

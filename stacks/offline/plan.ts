@@ -6,6 +6,7 @@ import { ConfigError } from "../config/problems";
 import { describeFacts } from "../instance-type/facts";
 import { runOffline } from "./engine";
 import { renderDay2 } from "./day2-report";
+import { renderEniLambdaCalls } from "./eni-lambda-report";
 import { renderNodeRoleStatements } from "./node-policy-report";
 import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
 import { describeAccess } from "../cluster-access";
@@ -37,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
   console.log(renderResources(run.resources));
   console.log("");
   console.log(renderDay2(run.resources));
+  console.log("");
+  console.log(renderEniLambdaCalls(run.resources));
   console.log("");
   const nodeStatements = renderNodeRoleStatements(run.resources);
   if (nodeStatements) console.log(`${nodeStatements}\n`);

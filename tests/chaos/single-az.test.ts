@@ -15,10 +15,12 @@ import { chaosDeps, INVOCATION_TIME_MS } from "../../lambda/bench/chaos-clients"
 import { startChaosProxy, type ChaosProxy } from "../../lambda/bench/chaos-proxy";
 import { availableClusterEnis } from "../../lambda/bench/end-state";
 import type { LambdaConfig } from "../../lambda/src/config";
+import { happyPathCalls } from "../../lambda/src/eni-plan";
 import { createHandler } from "../../lambda/src/handler";
 import type { LaunchOutcome } from "../../lambda/src/launch";
 import {
   AZ_A,
+  AZ_B,
   buildWorld,
   configFor,
   ec2For,
@@ -52,8 +54,8 @@ describe("ENI Lambda, node group in one AZ (chaos proxy)", function () {
     await proxy.stop();
   });
 
-  async function deliver(event: ReturnType<typeof launchEvent>) {
-    const container = chaosDeps(proxy.endpoint, config);
+  async function deliver(event: ReturnType<typeof launchEvent>, lambdaConfig: LambdaConfig = config) {
+    const container = chaosDeps(proxy.endpoint, lambdaConfig);
     try {
       const outcome = (await createHandler({ ...container.deps, attachFirstCheckMs: 0 })(
         event,
@@ -93,6 +95,49 @@ describe("ENI Lambda, node group in one AZ (chaos proxy)", function () {
     assert.ok(
       enis.every((eni) => eni.Attachment?.InstanceId === instanceId && eni.SourceDestCheck === false),
     );
+  });
+
+  it("one node group per AZ keeps 4 per ENI + 2 in the other AZ too; one group in both AZs describes the instance: one call more", async () => {
+    // The configurations the program gives a group in AZ b only, and a group in both AZs
+    // (components/nodegroup/plan.ts: each network's subnets in the group's AZs).
+    const inZones = (zones: string[]): LambdaConfig => ({
+      ...config,
+      networks: config.networks.map((network, i) => ({
+        ...network,
+        subnetIdsByAz: Object.fromEntries(zones.map((zone) => [zone, world.networks[i].subnetIdsByAz[zone]])),
+      })),
+    });
+    const groupB = inZones([AZ_B]);
+    const bothZones = inZones([AZ_A, AZ_B]);
+    const perEniAndLaunch = {
+      CreateNetworkInterface: 2,
+      AttachNetworkInterface: 2,
+      ModifyNetworkInterfaceAttribute: 4,
+      DescribeNetworkInterfaces: 1,
+      CompleteLifecycleAction: 1,
+    };
+    const total = (calls: Record<string, number>) => Object.values(calls).reduce((sum, n) => sum + n, 0);
+
+    const inB = await launchInstance(ec2For(moto.endpoint), world, AZ_B);
+    const alone = await deliver(launchEvent(inB), groupB);
+    assert.equal(alone.outcome.outcome, "CONTINUE", alone.outcome.error);
+    assert.equal(alone.outcome.availabilityZone, AZ_B);
+    assert.deepEqual(alone.calls, perEniAndLaunch);
+    assert.equal(total(alone.calls), 4 * 2 + 2);
+    assert.equal(happyPathCalls(groupB).total, total(alone.calls), "the plan's figure is what was made");
+
+    const alsoInB = await launchInstance(ec2For(moto.endpoint), world, AZ_B);
+    const shared = await deliver(launchEvent(alsoInB), bothZones);
+    assert.equal(shared.outcome.outcome, "CONTINUE", shared.outcome.error);
+    assert.equal(shared.outcome.availabilityZone, AZ_B);
+    assert.deepEqual(shared.calls, { ...perEniAndLaunch, DescribeInstances: 1 });
+    assert.equal(happyPathCalls(bothZones).total, total(shared.calls), "the plan's figure is what was made");
+
+    for (const instanceId of [inB, alsoInB]) {
+      const enis = await instanceEnis(instanceId);
+      assert.equal(enis.length, 2);
+      assert.ok(enis.every((eni) => eni.AvailabilityZone === AZ_B && eni.SourceDestCheck === false));
+    }
   });
 
   it("a redelivery reuses the ENIs (ClientToken); a new action token (warm pool) adopts them and deletes its surplus ENIs", async () => {

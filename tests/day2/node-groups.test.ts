@@ -3,11 +3,13 @@
  * validation of a list, and a two-group stack in the resource graph and through the policy gate.
  */
 import { strict as assert } from "node:assert";
+import { parseLambdaConfig } from "../../lambda/src/config";
+import { singleAvailabilityZone } from "../../lambda/src/eni-plan";
 import { ConfigError, ConfigProblem, parseSettings } from "../../stacks/config";
-import { rawConfig } from "../../stacks/offline/engine";
+import { fakeId, rawConfig } from "../../stacks/offline/engine";
 import { runGate } from "../../stacks/offline/gate";
 import { readStackFile } from "../../stacks/offline/stack-file";
-import { resourcesOfType, runStack } from "../support/offline";
+import { SUBNET, resourcesOfType, runStack } from "../support/offline";
 
 const CONTEXT = { project: "multus-eks", stack: "test" };
 const EXAMPLE = "examples/Pulumi.two-groups.yaml";
@@ -122,6 +124,41 @@ describe("node groups", () => {
   it("name the node* setting when the default group is wrong", () => {
     const problems = problemsOf({ networks: [{ name: "n3", deviceIndex: 3 }] });
     assert.deepEqual(settingsOf(problems), ["multus-eks:nodeInstanceType"]);
+  });
+
+  it("give a group's ENI Lambda the Multus subnets of the group's own AZs only, so a group in one AZ knows its AZ", async () => {
+    const [a, b] = ["cn-northwest-1a", "cn-northwest-1b"];
+    const zonesOfGroup: Record<string, string[]> = { east: [a], west: [b], both: [a, b] };
+    const run = await runStack("ningxia", {
+      availabilityZones: [a, b],
+      nodeGroups: Object.entries(zonesOfGroup).map(([name, availabilityZones]) => ({
+        name,
+        availabilityZones,
+      })),
+    });
+    // Subnet ID -> its AZ, as the VPC declares it.
+    const subnetZone = new Map(
+      resourcesOfType(run, SUBNET).map((subnet) => [
+        fakeId(SUBNET, subnet.name),
+        String(subnet.inputs.availabilityZone),
+      ]),
+    );
+    const lambdas = resourcesOfType(run, LAMBDA);
+    assert.equal(lambdas.length, 3);
+    for (const [group, zones] of Object.entries(zonesOfGroup)) {
+      const lambda = lambdas.find((fn) => fn.inputs.name === `eks-multus-cluster-${group}-multus-eni`);
+      assert.ok(lambda, `no ENI Lambda for group ${group}`);
+      const environment = (lambda.inputs.environment as { variables: Record<string, string> }).variables;
+      const config = parseLambdaConfig(environment.MULTUS_ENI_CONFIG);
+      assert.equal(config.networks.length, 2);
+      for (const network of config.networks) {
+        assert.deepEqual(Object.keys(network.subnetIdsByAz).sort(), zones, `${group}: ${network.name}`);
+        for (const [zone, subnetId] of Object.entries(network.subnetIdsByAz)) {
+          assert.equal(subnetZone.get(subnetId), zone, `${group}: ${network.name} subnet ${subnetId}`);
+        }
+      }
+      assert.equal(singleAvailabilityZone(config), zones.length === 1 ? zones[0] : undefined, group);
+    }
   });
 
   describe(`the two-group example (${EXAMPLE})`, () => {

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { renderDay2 } from "../../stacks/offline/day2-report";
+import { renderEniLambdaCalls } from "../../stacks/offline/eni-lambda-report";
 import { runStack } from "../support/offline";
 
 describe("plan report, day 2", () => {
@@ -30,5 +31,40 @@ describe("plan report, day 2", () => {
       return { ...resource, inputs: { ...resource.inputs, userData: Buffer.from(text).toString("base64") } };
     });
     assert.match(renderDay2(stripped), /nodes register with taints: none/);
+  });
+
+  describe("ENI Lambdas' calls per launch", () => {
+    // The counts are the ones tests/chaos/single-az.test.ts measures through the EC2 proxy: per ENI a
+    // create, an attach, DeleteOnTermination and, in host-local, the source/dest check; per launch
+    // an attachment check and CompleteLifecycleAction, and DescribeInstances in a group of 2+ AZs.
+    it("a group in one AZ (the blog's): 4 per ENI + 2, the AZ from the configuration", async () => {
+      const report = renderEniLambdaCalls((await runStack("ningxia")).resources);
+      assert.match(
+        report,
+        /eks-multus-cluster-multus-eni: 2 network\(s\) \(ipvlan-conf-1 host-local, ipvlan-conf-2 host-local\) in cn-northwest-1a: 10 calls, within 4 x 2 \+ 2: the AZ comes from the configuration/,
+      );
+    });
+
+    it("a host-local group in two AZs: one call over, named, with the way around it", async () => {
+      const report = renderEniLambdaCalls((await runStack("examples/Pulumi.two-groups.yaml")).resources);
+      assert.match(
+        report,
+        /telco-core-user-plane-multus-eni: .* in cn-northwest-1a, cn-northwest-1b: 11 calls, 1 over 4 x 2 \+ 2: DescribeInstances .*one node group per AZ avoids it/,
+      );
+    });
+
+    it("a group in two AZs with an eni-prefix network stays within the bound", async () => {
+      const run = await runStack("ningxia", {
+        networks: [
+          { name: "ipvlan-conf-1", rangeStart: 70, rangeEnd: 80 },
+          { name: "routed", ipam: "eni-prefix" },
+        ],
+        nodeAvailabilityZones: ["cn-northwest-1a", "cn-northwest-1b"],
+      });
+      assert.match(
+        renderEniLambdaCalls(run.resources),
+        /\(ipvlan-conf-1 host-local, routed eni-prefix\) in cn-northwest-1a, cn-northwest-1b: 10 calls, within 4 x 2 \+ 2, one of them DescribeInstances/,
+      );
+    });
   });
 });
