@@ -290,7 +290,7 @@ export const SETTINGS = {
   },
   samplesEnabled: {
     kind: "boolean",
-    description: "Deploy the blog's sample pods sampleapp-1 and sampleapp-dual.",
+    description: "Deploy the blog's samples sampleapp-1 and sampleapp-dual (one-replica Deployments).",
     default: true,
   },
   sampleImage: {
