@@ -33,7 +33,10 @@ export interface NodeGroupScope {
   readonly autoScalingGroupName: string;
 }
 
-export function ec2Arn(scope: NodeGroupScope, resource: string): string {
+export function ec2Arn(
+  scope: Pick<NodeGroupScope, "partition" | "region" | "accountId">,
+  resource: string,
+): string {
   return `arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:${resource}`;
 }
 

@@ -8,7 +8,7 @@
  */
 import { managedPolicyArn, PartitionInfo, servicePrincipal } from "../model/partition";
 import { CLUSTER_TAG_KEY } from "../model/tags";
-import { NodeGroupScope, PolicyDocument, PolicyStatement } from "./iam-scope";
+import { ec2Arn, NodeGroupScope, PolicyDocument, PolicyStatement } from "./iam-scope";
 
 /** Policies every EKS worker needs, plus SSM so operators reach nodes without SSH. */
 export const NODE_MANAGED_POLICIES = [
@@ -86,18 +86,7 @@ export interface VpcIpNodePolicyArgs {
   readonly clusterName: string;
 }
 
-export interface NodePolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow";
-  readonly Action: readonly string[];
-  readonly Resource: string;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-export function vpcIpNodePolicyDocument(args: VpcIpNodePolicyArgs): {
-  Version: "2012-10-17";
-  Statement: NodePolicyStatement[];
-} {
+export function vpcIpNodePolicyDocument(args: VpcIpNodePolicyArgs): PolicyDocument {
   for (const [name, value] of Object.entries({
     region: args.region,
     accountId: args.accountId,
@@ -112,7 +101,7 @@ export function vpcIpNodePolicyDocument(args: VpcIpNodePolicyArgs): {
         Sid: "VpcIpAssignOnClusterInterfaces",
         Effect: "Allow",
         Action: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-        Resource: `arn:${args.partition.partition}:ec2:${args.region}:${args.accountId}:network-interface/*`,
+        Resource: ec2Arn({ ...args, partition: args.partition.partition }, "network-interface/*"),
         Condition: { StringEquals: { [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: args.clusterName } },
       },
       {
