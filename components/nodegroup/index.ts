@@ -190,22 +190,26 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
     );
     // vpc-ip networks: the node's IPAM plugin assigns pod addresses on the cluster's Multus ENIs.
     if (args.networks.some((network) => network.ipam === "vpc-ip")) {
-      new aws.iam.RolePolicy(
-        `${name}-node-vpc-ip`,
-        {
-          role: nodeRole.name,
-          policy: aws.getCallerIdentityOutput({}, parent).accountId.apply((accountId) =>
-            JSON.stringify(
-              vpcIpNodePolicyDocument({
-                partition: args.partition,
-                region: args.region,
-                accountId,
-                clusterName: args.clusterName,
-              }),
+      // With the other node policies: the group waits for it, and a destroy keeps it until the
+      // nodes (whose plugin releases addresses with it) are gone.
+      nodePolicies.push(
+        new aws.iam.RolePolicy(
+          `${name}-node-vpc-ip`,
+          {
+            role: nodeRole.name,
+            policy: aws.getCallerIdentityOutput({}, parent).accountId.apply((accountId) =>
+              JSON.stringify(
+                vpcIpNodePolicyDocument({
+                  partition: args.partition,
+                  region: args.region,
+                  accountId,
+                  clusterName: args.clusterName,
+                }),
+              ),
             ),
-          ),
-        },
-        parent,
+          },
+          parent,
+        ),
       );
     }
     // The node scripts' own API calls (none today), scoped like the Lambda's.

@@ -102,6 +102,20 @@ describe("MultusNodeGroup (component on its own)", () => {
   });
 });
 
+describe("MultusNodeGroup with a vpc-ip network", () => {
+  it("creates the group after the vpc-ip node policy, so a destroy removes that policy after the nodes", async () => {
+    const run = await runComponent(() =>
+      baseArgs({ networks: [network("net-a", 1), network("net-v", 2, "vpc-ip")] }),
+    );
+    const policy = "aws:iam/rolePolicy:RolePolicy::unit-node-vpc-ip";
+    assert.ok(
+      run.resources.some((resource) => resource.key === policy),
+      `no ${policy}`,
+    );
+    assert.ok(run.one(GROUP).dependsOn.includes(policy), `group does not depend on ${policy}`);
+  });
+});
+
 describe("MultusNodeGroup instance type checks", () => {
   it("refuses three Multus networks on c5.large (3 ENIs), naming nodeInstanceType", async () => {
     await assert.rejects(
