@@ -30,36 +30,39 @@ function pluginsOf(document: Record<string, unknown>): {
   return { version, name, plugins };
 }
 
+/** One plugin of the chain, given the chain's version and name and the previous result. */
+function runPlugin(
+  call: ChainCall,
+  command: "ADD" | "DEL",
+  plugin: PluginConfig,
+  chain: { version: string; name: string },
+  previous: CniResult | undefined,
+): Promise<CniResult> {
+  return cniResult({
+    plugin: `${CNI_PLUGIN_DIRECTORY}/${plugin.type}`,
+    command,
+    config: {
+      ...plugin,
+      cniVersion: chain.version,
+      name: chain.name,
+      ...(previous ? { prevResult: previous } : {}),
+    },
+    containerId: call.containerId,
+    netns: call.netns,
+    ifname: call.ifname,
+    cniPath: call.cniPath,
+    extraEnv: call.extraEnv,
+  });
+}
+
 export async function chainAdd(call: ChainCall): Promise<CniResult> {
-  const { version, name, plugins } = pluginsOf(call.document);
+  const { plugins, ...chain } = pluginsOf(call.document);
   let previous: CniResult | undefined;
-  for (const plugin of plugins) {
-    previous = await cniResult({
-      plugin: `${CNI_PLUGIN_DIRECTORY}/${plugin.type}`,
-      command: "ADD",
-      config: { ...plugin, cniVersion: version, name, ...(previous ? { prevResult: previous } : {}) },
-      containerId: call.containerId,
-      netns: call.netns,
-      ifname: call.ifname,
-      cniPath: call.cniPath,
-      extraEnv: call.extraEnv,
-    });
-  }
+  for (const plugin of plugins) previous = await runPlugin(call, "ADD", plugin, chain, previous);
   return previous as CniResult;
 }
 
 export async function chainDel(call: ChainCall, previous?: CniResult): Promise<void> {
-  const { version, name, plugins } = pluginsOf(call.document);
-  for (const plugin of [...plugins].reverse()) {
-    await cniResult({
-      plugin: `${CNI_PLUGIN_DIRECTORY}/${plugin.type}`,
-      command: "DEL",
-      config: { ...plugin, cniVersion: version, name, ...(previous ? { prevResult: previous } : {}) },
-      containerId: call.containerId,
-      netns: call.netns,
-      ifname: call.ifname,
-      cniPath: call.cniPath,
-      extraEnv: call.extraEnv,
-    });
-  }
+  const { plugins, ...chain } = pluginsOf(call.document);
+  for (const plugin of [...plugins].reverse()) await runPlugin(call, "DEL", plugin, chain, previous);
 }
