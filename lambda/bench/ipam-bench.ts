@@ -156,7 +156,6 @@ async function main(): Promise<void> {
       const size = RANGE_SIZE;
       const ids = Array.from({ length: size }, (_, index) => `fill-${index}`);
       const nodeOf = (index: number): SimNode => world.nodes[index % nodeCount];
-      // As kubelet does: an ADD that failed (try again later) is retried until every pod has an address.
       let retried = 0;
       const phase = async (label: string, work: () => Promise<unknown>): Promise<string[]> => {
         const started = performance.now();
@@ -171,20 +170,33 @@ async function main(): Promise<void> {
           String(retried),
         ];
       };
-      const addAll = async (): Promise<void> => {
-        let pending = ids.map((id, index) => ({ id, index }));
+      // As kubelet does, a failed call (try again later) is retried, up to 10 rounds of 20 at a time;
+      // returns how many calls were retried.
+      const untilAllSucceed = async (
+        names: readonly string[],
+        call: (id: string, index: number) => Promise<boolean>,
+      ): Promise<number> => {
+        let pending = names.map((id, index) => ({ id, index }));
+        let again = 0;
         for (let round = 0; pending.length > 0 && round < 10; round++) {
           const runs = await pool(
             pending.map(
               ({ id, index }) =>
                 () =>
-                  timedAdd(world, nodeOf(index), id),
+                  call(id, index),
             ),
             20,
           );
-          pending = pending.filter((_, position) => !runs[position].ok);
-          retried += pending.length;
+          pending = pending.filter((_, position) => !runs[position]);
+          again += pending.length;
         }
+        return again;
+      };
+      const addAll = async (): Promise<void> => {
+        retried += await untilAllSucceed(
+          ids,
+          async (id, index) => (await timedAdd(world, nodeOf(index), id)).ok,
+        );
       };
       const fillRows = [await phase(`exhaust (${size} ADDs, 20 at a time)`, addAll)];
       const extra = await timedAdd(world, nodeOf(0), "one-too-many");
@@ -199,19 +211,11 @@ async function main(): Promise<void> {
       // kubelet retries a failed DEL (try again later: throttled Unassign) as it retries an ADD.
       let delsRetried = 0;
       const releaseAll = async (): Promise<void> => {
-        let pending = [...ids, "one-too-many"].map((id, index) => ({ id, index }));
-        for (let round = 0; pending.length > 0 && round < 10; round++) {
-          const runs = await pool(
-            pending.map(
-              ({ id, index }) =>
-                () =>
-                  world.invoke(nodeOf(index), "DEL", id, { netns: "/proc/self/ns/net" }),
-            ),
-            20,
-          );
-          pending = pending.filter((_, position) => runs[position].exitCode !== 0);
-          delsRetried += pending.length;
-        }
+        delsRetried = await untilAllSucceed(
+          [...ids, "one-too-many"],
+          async (id, index) =>
+            (await world.invoke(nodeOf(index), "DEL", id, { netns: "/proc/self/ns/net" })).exitCode === 0,
+        );
       };
       const releaseRow = await phase(`release (${size + 1} DELs, 20 at a time)`, releaseAll);
       releaseRow[0] += ` (${delsRetried} DELs retried)`;
