@@ -48,6 +48,7 @@ import {
   multusSubnetId,
   SWEEP_SCHEDULE,
 } from "./plan";
+import { nodeGroupArgsProblems } from "./args-problems";
 import { nodeBundle } from "./node-bundle";
 import { nodeConfig } from "./node-config";
 import { nodeFilesBucketPolicy, nodeFilesBucketPrefix, nodeFilesReadPolicy } from "./node-files-iam";
@@ -151,14 +152,16 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
   public readonly lifecycleHooks: readonly LifecycleHookSpec[];
 
   constructor(name: string, args: MultusNodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(NODE_GROUP_TYPE, name, {}, opts);
-    const parent = { parent: this };
-    if (args.subnetIds.length !== args.availabilityZones.length || args.availabilityZones.length === 0) {
+    const instanceType = args.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    // Before anything is declared: a bad argument must not stop a deployment inside an apply.
+    const problems = nodeGroupArgsProblems(args, instanceType);
+    if (problems.length > 0) {
       throw new Error(
-        `MultusNodeGroup ${name}: give one private subnet per node AZ (${args.availabilityZones.length} AZs, ${args.subnetIds.length} subnets)`,
+        `MultusNodeGroup ${name}: invalid arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
       );
     }
-    const instanceType = args.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    super(NODE_GROUP_TYPE, name, {}, opts);
+    const parent = { parent: this };
     this.maxPods = resolveMaxPods({
       instanceType,
       maxPods: args.maxPods ?? 0,

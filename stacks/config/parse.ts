@@ -33,6 +33,12 @@ export interface ParseContext {
   readonly stack: string;
   /** Where instance-type facts come from (default "table", the offline plan's source). */
   readonly instanceTypeFacts?: InstanceTypeFactsMode;
+  /**
+   * True for `pulumi preview`/`up` and the preflight: what a deployment must refuse (the
+   * settings' deployBlockers) is reported with every other problem. False for the offline plan,
+   * which shows them instead.
+   */
+  readonly deploying?: boolean;
 }
 
 export const REGION_KEY = "aws:region";
@@ -208,6 +214,9 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     maxNodes + nodeGroups.length,
   );
 
+  if (context.deploying) {
+    for (const blocker of access.deployBlockers) problems.add(blocker.setting, blocker.message);
+  }
   problems.throwIfAny();
   return {
     project: context.project,
@@ -231,5 +240,6 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     tags,
     multus,
     warnings: hostLocalCrossNodeWarnings(networks, maxNodes),
+    deployBlockers: access.deployBlockers,
   };
 }

@@ -137,6 +137,12 @@ export const SETTINGS = {
       "CIDRs allowed to reach the public EKS API endpoint; required when endpointPublicAccess is true, never the whole internet.",
     default: [],
   },
+  deployFrom: {
+    kind: "string",
+    description:
+      'Where `pulumi up` runs: "vpc" declares a network that reaches the private API endpoint (a runner or VPN into the VPC); empty needs endpointPublicAccess.',
+    default: "",
+  },
   secretsKmsKeyArn: {
     kind: "string",
     description:

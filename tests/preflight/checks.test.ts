@@ -29,8 +29,24 @@ describe("preflight checks", function () {
   this.timeout(60_000);
   const world = useWorld();
 
+  it("fails the shipped stack's API endpoint check until it says where pulumi up runs from (issue 20)", async () => {
+    const line = (await preflight(world, "ningxia")).line("API endpoint reachable");
+    assert.equal(line.status, "fail");
+    // Both ways out, each as the command a user types.
+    assert.match(line.fix ?? "", /pulumi config set multus-eks:endpointPublicAccess true/);
+    assert.match(line.fix ?? "", /pulumi config set multus-eks:deployFrom vpc/);
+    const open = (
+      await preflight(world, "ningxia", {
+        endpointPublicAccess: true,
+        endpointPublicAccessCidrs: ["203.0.113.7/32"],
+      })
+    ).line("API endpoint reachable");
+    assert.equal(open.status, "pass", open.detail);
+  });
+
   it("passes every check of the ningxia stack in a healthy account, asking what a node would", async () => {
-    const run = await preflight(world, "ningxia");
+    // With the one line the README's deploy step adds for a deployment from inside the VPC.
+    const run = await preflight(world, "ningxia", { deployFrom: "vpc" });
     const failed = run.outcomes.filter((outcome) => outcome.result.status !== "pass");
     assert.deepEqual(
       failed.map((outcome) => `${outcome.check.name}: ${outcome.result.detail}`),

@@ -1,0 +1,79 @@
+/**
+ * Every problem with MultusNodeGroup's arguments that is known before anything is declared. The
+ * constructor refuses them all at once, before `super`, so a bad argument never surfaces later
+ * inside an `apply` (the user data, the Lambda's configuration) in the middle of a deployment.
+ * What the cloud returns (endpoint, CA, IDs) is still checked where it arrives.
+ */
+import { LambdaConfigError } from "../../lambda/src/config";
+import type { MultusNodeGroupArgs } from "./index";
+import { encodeLambdaConfig } from "./lambda-bundle";
+import { maxPodsProblems, resolveMaxPods } from "./max-pods";
+import { eniLambdaConfig } from "./plan";
+import { nodeUserDataSettingsProblems } from "./userdata-validation";
+
+/** Stand-ins of the IDs the Lambda's configuration names: only their shape is checked here. */
+const PLACEHOLDER_SUBNET = "subnet-00000000000000000";
+const PLACEHOLDER_GROUP = "sg-00000000000000000";
+
+/** The node interface and maxPods settings as the user data renders them. */
+function userDataSettingsProblems(args: MultusNodeGroupArgs, maxPods: number): string[] {
+  return nodeUserDataSettingsProblems({
+    clusterName: args.clusterName,
+    serviceCidr: args.serviceCidr,
+    maxPods,
+    labels: { ...args.labels },
+    networks: args.networks.map(({ name, deviceIndex, interfaceName }) => ({
+      name,
+      deviceIndex,
+      interfaceName,
+    })),
+  });
+}
+
+/** The Lambda's configuration with every ID a placeholder: what the component derives from its args. */
+function lambdaConfigProblems(args: MultusNodeGroupArgs): string[] {
+  if (args.networks.length === 0) return [];
+  const everywhere = <T>(value: T): Record<string, T> =>
+    Object.fromEntries(args.availabilityZones.map((zone) => [zone, value]));
+  try {
+    encodeLambdaConfig(
+      eniLambdaConfig({
+        clusterName: args.clusterName,
+        networks: args.networks,
+        availabilityZones: args.availabilityZones,
+        subnetIds: Object.fromEntries(
+          args.networks.map((network) => [network.name, everywhere(PLACEHOLDER_SUBNET)]),
+        ),
+        securityGroupIds: Object.fromEntries(
+          args.networks.map((network) => [network.name, PLACEHOLDER_GROUP]),
+        ),
+        tags: { ...args.tags },
+        ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
+      }),
+    );
+    return [];
+  } catch (error) {
+    if (error instanceof LambdaConfigError) return [`ENI Lambda configuration: ${error.message}`];
+    throw error;
+  }
+}
+
+export function nodeGroupArgsProblems(args: MultusNodeGroupArgs, instanceType: string): string[] {
+  const problems: string[] = [];
+  if (args.availabilityZones.length === 0 || args.subnetIds.length !== args.availabilityZones.length) {
+    problems.push(
+      `subnetIds: give one private subnet per node AZ (${args.availabilityZones.length} AZs, ${args.subnetIds.length} subnets)`,
+    );
+  }
+  const maxPodsInput = {
+    instanceType,
+    maxPods: args.maxPods ?? 0,
+    multusDeviceIndexes: args.networks.map((network) => network.deviceIndex),
+    ...(args.instanceLimits ? { limits: args.instanceLimits } : {}),
+  };
+  const maxPods = maxPodsProblems(maxPodsInput);
+  problems.push(...maxPods.map((problem) => `${problem.setting}: ${problem.message}`));
+  if (maxPods.length === 0) problems.push(...userDataSettingsProblems(args, resolveMaxPods(maxPodsInput)));
+  problems.push(...lambdaConfigProblems(args));
+  return problems;
+}
