@@ -45,6 +45,8 @@ export const REGION_KEY = "aws:region";
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const KUBERNETES_VERSION = /^1\.(\d+)$/;
+/** EKS add-on versions: v<major>.<minor>.<patch>-eksbuild.<n>. */
+const EKS_ADDON_VERSION = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 /** Oldest minor version this program supports (AL2023 nodeadm, access entries). */
 const MIN_KUBERNETES_MINOR = 30;
 export function parseSettings(raw: RawConfig, context: ParseContext): StackSettings {
@@ -92,6 +94,14 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     problems.add(
       "kubernetesVersion",
       `"${kubernetesVersion}" must be a Kubernetes minor version such as "1.35" (1.${MIN_KUBERNETES_MINOR} or later)`,
+    );
+  }
+
+  const vpcCniVersion = read.get("vpcCniVersion");
+  if (vpcCniVersion && !EKS_ADDON_VERSION.test(vpcCniVersion)) {
+    problems.add(
+      "vpcCniVersion",
+      `"${vpcCniVersion}" is not an EKS add-on version such as v1.20.4-eksbuild.1: npm run preflight lists the versions the region offers, or leave it empty for EKS's default`,
     );
   }
 
@@ -224,6 +234,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     region: region!,
     clusterName,
     kubernetesVersion,
+    vpcCniVersion,
     availabilityZones,
     vpcCidr,
     layout: layout!,

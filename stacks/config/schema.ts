@@ -50,6 +50,12 @@ export const SETTINGS = {
     description: "Kubernetes version of the cluster and of the node AMI (EKS standard support).",
     default: "1.35",
   },
+  vpcCniVersion: {
+    kind: "string",
+    description:
+      "VPC CNI add-on version, e.g. v1.20.4-eksbuild.1 (npm run preflight lists what the region offers); empty takes EKS's default at creation and then holds it.",
+    default: "",
+  },
   availabilityZones: {
     kind: "array",
     description:

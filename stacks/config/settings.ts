@@ -69,6 +69,8 @@ export interface StackSettings {
   readonly region: RegionInfo;
   readonly clusterName: string;
   readonly kubernetesVersion: string;
+  /** The VPC CNI add-on version; "" means EKS's default at creation, then held. */
+  readonly vpcCniVersion: string;
   readonly availabilityZones: readonly string[];
   readonly vpcCidr: string;
   readonly layout: SubnetLayout;

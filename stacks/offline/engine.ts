@@ -39,6 +39,8 @@ export interface EngineView {
   dependencies: string[];
   /** Input property name → URNs of the resources that property's value came from. */
   propertyDependencies: Record<string, string[]>;
+  /** The resource option `ignoreChanges`: inputs a later update leaves as they are. */
+  ignoreChanges: string[];
 }
 
 export interface OfflineOptions {
@@ -148,6 +150,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
   getPropertydependenciesMap(): {
     forEach(callback: (deps: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -171,6 +174,7 @@ function recordEngineViews(views: Map<string, EngineView>): void {
       parentUrn: request.getParent() || undefined,
       dependencies: request.getDependenciesList(),
       propertyDependencies,
+      ignoreChanges: request.getIgnorechangesList(),
     };
     views.set(`${request.getType()}::${request.getName()}`, view);
     return register(request, (error, response) => {

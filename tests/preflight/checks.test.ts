@@ -44,6 +44,26 @@ describe("preflight checks", function () {
     assert.equal(open.status, "pass", open.detail);
   });
 
+  it("shows the VPC CNI versions the region offers, and refuses a pinned one it does not (issue 21)", async () => {
+    const held = (await preflight(world, "ningxia")).line("VPC CNI version");
+    assert.equal(held.status, "pass", held.detail);
+    assert.match(held.detail, /EKS's default v1\.19\.2-eksbuild\.1 at creation, then held/);
+    assert.match(
+      held.detail,
+      /offered for Kubernetes 1\.35 in cn-northwest-1: v1\.20\.4-eksbuild\.1, v1\.19\.2-eksbuild\.1$/,
+    );
+    const pinned = (await preflight(world, "ningxia", { vpcCniVersion: "v1.20.4-eksbuild.1" })).line(
+      "VPC CNI version",
+    );
+    assert.equal(pinned.status, "pass", pinned.detail);
+    const missing = (await preflight(world, "ningxia", { vpcCniVersion: "v1.17.1-eksbuild.1" })).line(
+      "VPC CNI version",
+    );
+    assert.equal(missing.status, "fail");
+    assert.match(missing.fix ?? "", /pulumi config set multus-eks:vpcCniVersion v1\.19\.2-eksbuild\.1/);
+    assert.ok(world.gaps.answered.includes("eks:DescribeAddonVersions"));
+  });
+
   it("passes every check of the ningxia stack in a healthy account, asking what a node would", async () => {
     // With the one line the README's deploy step adds for a deployment from inside the VPC.
     const run = await preflight(world, "ningxia", { deployFrom: "vpc" });
@@ -80,6 +100,7 @@ describe("preflight checks", function () {
     // The fake answered only what moto lacks.
     assert.deepEqual([...new Set(world.gaps.answered)].sort(), [
       "ec2:DescribeInstanceTypeOfferings",
+      "eks:DescribeAddonVersions",
       "eks:DescribeClusterVersions",
       "servicequotas:GetServiceQuota",
       "ssm:GetParameter",

@@ -17,12 +17,12 @@ describe("npm run preflight", function () {
     const lines = run.stdout.split("\n");
     assert.match(
       lines[0],
-      /^Preflight of stack "ningxia" in cn-northwest-1 \(China \(Ningxia\)\): 16 checks, read-only$/,
+      /^Preflight of stack "ningxia" in cn-northwest-1 \(China \(Ningxia\)\): 17 checks, read-only$/,
     );
     const live = lines.filter((line) => /^✓ [a-z ]+ \/ /.test(line));
     const rows = lines.filter((line) => /^✓ {2}[a-z]/.test(line));
-    assert.equal(live.length, 16);
-    assert.equal(rows.length, 16);
+    assert.equal(live.length, 17);
+    assert.equal(rows.length, 17);
     assert.match(run.stdout, /\n\s+family\s+check\s+result\s+s\n/);
     assert.match(
       run.stdout,
@@ -30,7 +30,7 @@ describe("npm run preflight", function () {
     );
     assert.match(
       run.stdout,
-      /\n16 passed, 0 failed, 0 skipped in \d+\.\d\d s: nothing found that would stop `pulumi up`\.\n$/,
+      /\n17 passed, 0 failed, 0 skipped in \d+\.\d\d s: nothing found that would stop `pulumi up`\.\n$/,
     );
     assert.equal(run.stderr, "");
   });
@@ -44,7 +44,7 @@ describe("npm run preflight", function () {
       /\n✗ images \/ Multus image: .*not in the registry.*\n {4}fix: eks\/multus-cni:v4\.1\.4-eksbuild\.3_thick is not published/,
     );
     assert.match(run.stdout, /\n✗\s+images\s+Multus image\s+961992271922\.dkr/);
-    assert.match(run.stdout, /15 passed, 1 failed, 0 skipped/);
+    assert.match(run.stdout, /16 passed, 1 failed, 0 skipped/);
   });
 
   it("reports invalid settings with the config code's messages before any AWS call", async () => {
