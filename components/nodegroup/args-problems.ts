@@ -6,6 +6,7 @@
  */
 import { LambdaConfigError } from "../../lambda/src/config";
 import type { MultusNodeGroupArgs } from "./index";
+import { ec2Arn } from "./iam-scope";
 import { encodeLambdaConfig } from "./lambda-bundle";
 import { maxPodsProblems, resolveMaxPods } from "./max-pods";
 import { eniLambdaConfig } from "./plan";
@@ -14,6 +15,7 @@ import { nodeUserDataSettingsProblems } from "./userdata-validation";
 /** Stand-ins of the IDs the Lambda's configuration names: only their shape is checked here. */
 const PLACEHOLDER_SUBNET = "subnet-00000000000000000";
 const PLACEHOLDER_GROUP = "sg-00000000000000000";
+const PLACEHOLDER_ACCOUNT = "000000000000";
 
 /** The node interface and maxPods settings as the user data renders them. */
 function userDataSettingsProblems(args: MultusNodeGroupArgs, maxPods: number): string[] {
@@ -39,6 +41,10 @@ function lambdaConfigProblems(args: MultusNodeGroupArgs): string[] {
     encodeLambdaConfig(
       eniLambdaConfig({
         clusterName: args.clusterName,
+        instanceArnPrefix: ec2Arn(
+          { partition: args.partition.partition, region: args.region, accountId: PLACEHOLDER_ACCOUNT },
+          "instance/",
+        ),
         networks: args.networks,
         availabilityZones: args.availabilityZones,
         subnetIds: Object.fromEntries(

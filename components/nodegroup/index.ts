@@ -24,6 +24,7 @@ import {
   encodeLambdaConfig,
   LAMBDA_CONFIG_ENV,
 } from "./lambda-bundle";
+import { ec2Arn } from "./iam-scope";
 import { eniLambdaPolicyDocument } from "./lambda-iam";
 import { InstanceNetworkLimits, resolveMaxPods } from "./max-pods";
 import {
@@ -51,7 +52,12 @@ import {
 import { nodeGroupArgsProblems } from "./args-problems";
 import { nodeBundle } from "./node-bundle";
 import { nodeConfig } from "./node-config";
-import { nodeFilesBucketPolicy, nodeFilesBucketPrefix, nodeFilesReadPolicy } from "./node-files-iam";
+import {
+  deployerPrincipalArns,
+  nodeFilesBucketPolicy,
+  nodeFilesBucketPrefix,
+  nodeFilesReadPolicy,
+} from "./node-files-iam";
 import { createEniLambdaAlarms, EniLambdaAlarms } from "./alarms";
 import { refreshPlan } from "./refresh";
 import { renderNodeUserData, userDataPayload } from "./userdata";
@@ -123,6 +129,11 @@ export interface MultusNodeGroupArgs {
   readonly sweepGraceMinutes?: number;
   /** Tags for every resource, and for every ENI the Lambda creates. */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * IAM principal ARNs besides the identity running `pulumi up` that may delete or overwrite the
+   * node files and change their bucket's policy (e.g. a second deploying role).
+   */
+  readonly nodeFilesAdminArns?: readonly string[];
 }
 
 const DEFAULT_INSTANCE_TYPE = "c5.large";
@@ -435,15 +446,29 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
       parent,
     );
+    // Every version is kept: an object deleted or overwritten anyway can be restored.
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-node-files`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+    const deployer = aws.getCallerIdentityOutput({}, parent).arn;
     const policy = new aws.s3.BucketPolicy(
       `${name}-node-files`,
       {
         bucket: bucket.id,
-        policy: bucket.id.apply((bucketName) =>
-          JSON.stringify(nodeFilesBucketPolicy(args.partition, bucketName)),
-        ),
+        policy: pulumi
+          .all([bucket.id, deployer])
+          .apply(([bucketName, callerArn]) =>
+            JSON.stringify(
+              nodeFilesBucketPolicy(args.partition, bucketName, [
+                ...deployerPrincipalArns(callerArn),
+                ...(args.nodeFilesAdminArns ?? []),
+              ]),
+            ),
+          ),
       },
-      { parent: this, dependsOn: [publicAccess] },
+      { parent: this, dependsOn: [publicAccess, versioning] },
     );
     const object = new aws.s3.BucketObjectv2(
       `${name}-node-files`,
@@ -455,7 +480,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
         metadata: { sha256: bundle.sha256 },
         tags: tags(),
       },
-      { parent: this, dependsOn: [encryption, ownership] },
+      { parent: this, dependsOn: [encryption, ownership, versioning] },
     );
     const read = new aws.iam.RolePolicy(
       `${name}-node-files`,
@@ -467,7 +492,7 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       },
       parent,
     );
-    return { bucket, resources: [publicAccess, ownership, encryption, policy, object, read] };
+    return { bucket, resources: [publicAccess, ownership, encryption, versioning, policy, object, read] };
   }
 
   /** Node ↔ node all traffic, control plane → nodes on 443 and 1025-65535, nodes → control plane 443. */
@@ -676,19 +701,25 @@ export class MultusNodeGroup extends pulumi.ComponentResource {
       },
       parent,
     );
-    const configuration = pulumi.all([subnetIds, securityGroupIds]).apply(([subnets, groups]) =>
-      encodeLambdaConfig(
-        eniLambdaConfig({
-          clusterName: args.clusterName,
-          networks: args.networks,
-          availabilityZones: args.availabilityZones,
-          subnetIds: subnets,
-          securityGroupIds: groups,
-          tags: { ...args.tags },
-          ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
-        }),
-      ),
-    );
+    const configuration = pulumi
+      .all([accountId, subnetIds, securityGroupIds])
+      .apply(([account, subnets, groups]) =>
+        encodeLambdaConfig(
+          eniLambdaConfig({
+            clusterName: args.clusterName,
+            instanceArnPrefix: ec2Arn(
+              { partition: args.partition.partition, region: args.region, accountId: account },
+              "instance/",
+            ),
+            networks: args.networks,
+            availabilityZones: args.availabilityZones,
+            subnetIds: subnets,
+            securityGroupIds: groups,
+            tags: { ...args.tags },
+            ...(args.sweepGraceMinutes === undefined ? {} : { sweepGraceMinutes: args.sweepGraceMinutes }),
+          }),
+        ),
+      );
     const eniFunction = new aws.lambda.Function(
       `${name}-eni`,
       {

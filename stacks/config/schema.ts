@@ -155,6 +155,12 @@ export const SETTINGS = {
       "Existing KMS key ARN for EKS secrets encryption; empty means the stack creates a key with yearly rotation.",
     default: "",
   },
+  nodeFilesAdminArns: {
+    kind: "array",
+    description:
+      "IAM role or user ARNs, besides the identity running pulumi up, that may delete or overwrite the node files and change their bucket's policy.",
+    default: [],
+  },
   logRetentionDays: {
     kind: "integer",
     description:

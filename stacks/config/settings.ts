@@ -41,6 +41,8 @@ export interface DataProtectionSettings {
   readonly secretsKmsKeyArn?: string;
   readonly logRetentionDays: number;
   readonly logsKmsEnabled: boolean;
+  /** Principals besides the deploying identity that may change the node files bucket. */
+  readonly nodeFilesAdminArns: readonly string[];
 }
 
 export interface NodeGroupSettings {

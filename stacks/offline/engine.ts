@@ -8,7 +8,7 @@ import { arn } from "../../components/model/partition";
 import { parseSettings } from "../config/parse";
 import { PROJECT_NAME } from "../config/schema";
 import { StackSettings } from "../config/settings";
-import { InstanceTypeFacts, tableFacts } from "../instance-type/facts";
+import { InstanceFactsByType, InstanceTypeFacts, tableFacts } from "../instance-type/facts";
 import { buildLiveStack } from "../live";
 import { buildStack } from "../program";
 import { rawConfig } from "./raw-config";
@@ -191,9 +191,15 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
     stack: file.stack,
     instanceTypeFacts: fromProvider ? "ec2" : "table",
   });
-  let instanceFacts: InstanceTypeFacts | undefined = fromProvider
-    ? undefined
-    : tableFacts(settings.nodeGroup.instanceType);
+  // This program's table for every group's type it knows (the plan); EC2's through the provider.
+  let factsByType: InstanceFactsByType = fromProvider
+    ? {}
+    : Object.fromEntries(
+        settings.nodeGroups.flatMap((group) => {
+          const facts = tableFacts(group.instanceType);
+          return facts ? [[group.instanceType, facts]] : [];
+        }),
+      );
   const resources: RecordedResource[] = [];
   const keyOf = new WeakMap<pulumi.Resource, string>();
   const parentOf = new Map<string, string | undefined>();
@@ -261,10 +267,10 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
     let stackOutputs: Record<string, unknown>;
     if (fromProvider) {
       const live = await buildLiveStack(settings);
-      instanceFacts = live.facts;
+      factsByType = live.facts;
       stackOutputs = live.outputs;
     } else {
-      stackOutputs = buildStack(settings, instanceFacts);
+      stackOutputs = buildStack(settings, factsByType);
     }
     options.extraProgram?.({ settings, outputs: stackOutputs });
     return stackOutputs;
@@ -276,6 +282,7 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
   // Drain the queued registerOutputs calls (stack and components) into this run's mock monitor;
   // otherwise they reach the next run's monitor and fail with "unknown resource ... Stack".
   await pulumi.runtime.disconnect();
+  const instanceFacts = factsByType[settings.nodeGroup.instanceType];
   return {
     settings,
     ...(instanceFacts ? { instanceFacts } : {}),

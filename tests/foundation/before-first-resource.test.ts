@@ -64,6 +64,22 @@ const FAMILIES: readonly { family: string; change: Record<string, unknown>; sett
     change: { nodeInstanceType: "t3.medium", networks: [{ name: "n1", deviceIndex: 4 }] },
     setting: /multus-eks:nodeInstanceType: t3\.medium attaches at most 3 ENIs/,
   },
+  // A second group's type: only the first group's was read from EC2 before, the second was
+  // checked in createNodeGroups, after the VPC and the cluster were declared (85 resources).
+  {
+    family: "second node group's instance type",
+    change: {
+      networks: [
+        { name: "n1", deviceIndex: 1 },
+        { name: "n4", deviceIndex: 4 },
+      ],
+      nodeGroups: [
+        { name: "core", instanceType: "c5.4xlarge", networks: ["n1", "n4"] },
+        { name: "edge", instanceType: "t3.medium", networks: ["n4"] },
+      ],
+    },
+    setting: /multus-eks:nodeGroups\[1\]\.instanceType: t3\.medium attaches at most 3 ENIs/,
+  },
   {
     family: "endpoint",
     change: { endpointPublicAccess: true, endpointPublicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] },

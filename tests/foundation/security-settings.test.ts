@@ -44,7 +44,11 @@ describe("security settings", () => {
       deployFrom: "",
     });
     assert.equal(settings.bastion.clusterAccess, "view");
-    assert.deepEqual(settings.dataProtection, { logRetentionDays: 90, logsKmsEnabled: true });
+    assert.deepEqual(settings.dataProtection, {
+      logRetentionDays: 90,
+      logsKmsEnabled: true,
+      nodeFilesAdminArns: [],
+    });
   });
 
   for (const [setting, extra] of [

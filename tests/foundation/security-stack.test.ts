@@ -172,6 +172,35 @@ describe("security baseline of the stack program", function () {
     );
   });
 
+  it("keeps every version of the node files and lets only the deployers take them away (issue 21)", async () => {
+    const admin = "arn:aws-cn:iam::123456789012:role/ci/deployer";
+    const guarded = await runStack("ningxia", { nodeFilesAdminArns: [admin] });
+    const versioning = resourcesOfType(guarded, "aws:s3/bucketVersioning:BucketVersioning");
+    assert.deepEqual(
+      versioning.map((resource) => resource.inputs.versioningConfiguration),
+      [{ status: "Enabled" }],
+    );
+    const [bucketPolicy] = resourcesOfType(guarded, "aws:s3/bucketPolicy:BucketPolicy");
+    const statements = json(bucketPolicy.inputs.policy).Statement as {
+      Sid: string;
+      Effect: string;
+      Action: string[];
+      Condition: Record<string, Record<string, string[]>>;
+    }[];
+    const guard = statements.find((statement) => statement.Sid === "OnlyDeployersChangeNodeFiles")!;
+    assert.equal(guard.Effect, "Deny");
+    assert.ok(guard.Action.includes("s3:DeleteObject") && guard.Action.includes("s3:PutBucketPolicy"));
+    // The caller the provider reports while `pulumi up` runs (the offline engine's), and the setting's.
+    assert.deepEqual(guard.Condition.ArnNotLike["aws:PrincipalArn"], [
+      "arn:aws-cn:iam::123456789012:user/offline",
+      admin,
+    ]);
+    await assert.rejects(
+      runStack("ningxia", { nodeFilesAdminArns: ["arn:aws:iam::123456789012:role/x"] }),
+      /multus-eks:nodeFilesAdminArns\[0\]: "arn:aws:iam::123456789012:role\/x" is in partition aws, but the stack runs in aws-cn/,
+    );
+  });
+
   it("gives each Multus network its own group: all traffic from its own subnets, telecom ports and ping from the peers", () => {
     const groups = resourcesOfType(run, SECURITY_GROUP).filter((g) => g.name.startsWith(`${NAME}-multus-`));
     assert.deepEqual(groups.map((g) => g.name).sort(), [

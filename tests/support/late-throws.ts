@@ -1,8 +1,9 @@
 /**
  * Finds every `throw` that can run after the program has started declaring resources: inside an
- * `Output.apply` callback (it runs when the cloud answers, in the middle of `pulumi up`) or inside
- * a ComponentResource constructor (earlier components are already declared by then), including
- * every throw in the project's own functions those call, transitively.
+ * `Output.apply` callback (it runs when the cloud answers, in the middle of `pulumi up`), inside
+ * a ComponentResource constructor (earlier components are already declared by then), or anywhere
+ * in the program's body once it declares its first resource (`programRoots`), including every
+ * throw in the project's own functions those call, transitively.
  *
  * Calls are resolved with the TypeScript type checker, so a throw two calls away from an `apply`
  * is found as well as one written in it. Only the project's sources are followed (not node_modules).
@@ -77,8 +78,19 @@ function applyCallback(node: ts.Node): FunctionLike | undefined {
     : undefined;
 }
 
-export function findLateThrows(projectRoot: string, entryFiles: readonly string[]): LateThrow[] {
+/** A function whose body declares resources from its first statement on: `file` relative to the root. */
+export interface ProgramRoot {
+  readonly file: string;
+  readonly name: string;
+}
+
+export function findLateThrows(
+  projectRoot: string,
+  entryFiles: readonly string[],
+  programRoots: readonly ProgramRoot[] = [],
+): LateThrow[] {
   const root = path.resolve(projectRoot);
+  const rootDir = root;
   const configPath = path.join(root, "tsconfig.json");
   const config = ts.getParsedCommandLineOfConfigFile(
     configPath,
@@ -151,6 +163,15 @@ export function findLateThrows(projectRoot: string, entryFiles: readonly string[
       if (callback) walk(callback, [`apply callback at ${where(callback)}`], true);
       if (ts.isConstructorDeclaration(node) && ts.isClassLike(node.parent) && isComponentClass(node.parent)) {
         walk(node, [`constructor ${describe(node)}`], false);
+      }
+      if (
+        ts.isFunctionDeclaration(node) &&
+        node.name &&
+        programRoots.some(
+          (root) => root.name === node.name!.text && path.relative(rootDir, source.fileName) === root.file,
+        )
+      ) {
+        walk(node, [`program ${describe(node)}`], false);
       }
       ts.forEachChild(node, visit);
     };
