@@ -38,6 +38,8 @@ export interface ClusterResult {
   readonly clusterSecurityGroupId: pulumi.Output<string>;
   /** The VPC CNI add-on: nodes must not start before it runs with its own IRSA role. */
   readonly vpcCniAddon: aws.eks.Addon;
+  /** The role aws-node's service account gets through IRSA (what `npm run verify` expects to find). */
+  readonly vpcCniRoleArn: pulumi.Output<string>;
   /** Key of the stack's log groups; undefined when logsKmsEnabled is false. */
   readonly logsKmsKeyArn?: pulumi.Output<string>;
 }
@@ -196,6 +198,7 @@ export function createCluster(settings: StackSettings, vpc: MultusVpc): ClusterR
     ),
     clusterSecurityGroupId: cluster.clusterSecurityGroupId,
     vpcCniAddon,
+    vpcCniRoleArn: vpcCniRole.arn,
     ...(logsKey ? { logsKmsKeyArn: logsKey.arn } : {}),
   };
 }

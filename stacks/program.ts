@@ -85,6 +85,7 @@ export function buildStack(
     ),
     alarmTopicArn: alarmTopic.topicArn,
     startupUntaintRoleArn: untaint.roleArn,
+    vpcCniRoleArn: cluster.vpcCniRoleArn,
     nadNames: multus.nadNames,
     sampleNames: multus.sampleNames,
     checkJobNames: multus.checkJobNames,

@@ -9,7 +9,8 @@
  * - and, when a test asks, an error for one action (AccessDenied...) or another caller identity.
  * The answers are shaped as the AWS APIs document them; `answered` records what the fake served.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { forward, readBody } from "../support/http-front";
 import type { AddressInfo } from "node:net";
 
 export interface ClusterVersion {
@@ -54,15 +55,6 @@ export function emptyAnswers(): GapAnswers {
   return { offerings: {}, clusterVersions: [], addonVersions: {}, parameters: {}, quotas: {}, errors: {} };
 }
 
-function readBody(message: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on("data", (chunk: Buffer) => chunks.push(chunk));
-    message.on("end", () => resolve(Buffer.concat(chunks)));
-    message.on("error", reject);
-  });
-}
-
 /** SigV4 names the service in its scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request. */
 function signingService(message: IncomingMessage): string {
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(message.headers.authorization ?? "")?.[1] ?? "";
@@ -104,24 +96,6 @@ function ec2Error(response: ServerResponse, status: number, code: string, messag
 
 function jsonError(response: ServerResponse, status: number, code: string, message: string): void {
   send(response, status, JSON.stringify({ __type: code, message }), "application/x-amz-json-1.1");
-}
-
-function forward(upstream: URL, message: IncomingMessage, body: Buffer, response: ServerResponse): void {
-  const outgoing = request(
-    {
-      host: upstream.hostname,
-      port: upstream.port,
-      method: message.method,
-      path: message.url,
-      headers: message.headers,
-    },
-    (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    },
-  );
-  outgoing.on("error", (error) => send(response, 502, String(error), "text/plain"));
-  outgoing.end(body);
 }
 
 export async function startFakeAwsGaps(motoEndpoint: string): Promise<FakeAwsGaps> {
