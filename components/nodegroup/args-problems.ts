@@ -5,10 +5,10 @@
  * What the cloud returns (endpoint, CA, IDs) is still checked where it arrives.
  */
 import { LambdaConfigError } from "../../lambda/src/config";
-import type { MultusNodeGroupArgs } from "./index";
+import type { MultusNodeGroupArgs } from "./args";
 import { ec2Arn } from "./iam-scope";
 import { encodeLambdaConfig } from "./lambda-bundle";
-import { maxPodsProblems, resolveMaxPods } from "./max-pods";
+import { MaxPodsInput, maxPodsProblems, resolveMaxPods } from "./max-pods";
 import { eniLambdaConfig } from "./plan";
 import { nodeUserDataSettingsProblems } from "./userdata-validation";
 
@@ -64,6 +64,26 @@ function lambdaConfigProblems(args: MultusNodeGroupArgs): string[] {
   }
 }
 
+/** What decides the nodes' maxPods: the type's ENIs (EC2's or the table's) minus the Multus ENIs. */
+export function maxPodsInput(args: MultusNodeGroupArgs, instanceType: string): MaxPodsInput {
+  return {
+    instanceType,
+    maxPods: args.maxPods ?? 0,
+    multusDeviceIndexes: args.networks.map((network) => network.deviceIndex),
+    ...(args.instanceLimits ? { limits: args.instanceLimits } : {}),
+  };
+}
+
+/** Refuses the arguments with every problem listed, before the component declares anything. */
+export function refuseInvalidArgs(name: string, args: MultusNodeGroupArgs, instanceType: string): void {
+  const problems = nodeGroupArgsProblems(args, instanceType);
+  if (problems.length > 0) {
+    throw new Error(
+      `MultusNodeGroup ${name}: invalid arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+}
+
 export function nodeGroupArgsProblems(args: MultusNodeGroupArgs, instanceType: string): string[] {
   const problems: string[] = [];
   if (args.availabilityZones.length === 0 || args.subnetIds.length !== args.availabilityZones.length) {
@@ -71,15 +91,11 @@ export function nodeGroupArgsProblems(args: MultusNodeGroupArgs, instanceType: s
       `subnetIds: give one private subnet per node AZ (${args.availabilityZones.length} AZs, ${args.subnetIds.length} subnets)`,
     );
   }
-  const maxPodsInput = {
-    instanceType,
-    maxPods: args.maxPods ?? 0,
-    multusDeviceIndexes: args.networks.map((network) => network.deviceIndex),
-    ...(args.instanceLimits ? { limits: args.instanceLimits } : {}),
-  };
-  const maxPods = maxPodsProblems(maxPodsInput);
+  const maxPods = maxPodsProblems(maxPodsInput(args, instanceType));
   problems.push(...maxPods.map((problem) => `${problem.setting}: ${problem.message}`));
-  if (maxPods.length === 0) problems.push(...userDataSettingsProblems(args, resolveMaxPods(maxPodsInput)));
+  if (maxPods.length === 0) {
+    problems.push(...userDataSettingsProblems(args, resolveMaxPods(maxPodsInput(args, instanceType))));
+  }
   problems.push(...lambdaConfigProblems(args));
   return problems;
 }

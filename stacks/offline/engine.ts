@@ -41,6 +41,8 @@ export interface EngineView {
   propertyDependencies: Record<string, string[]>;
   /** The resource option `ignoreChanges`: inputs a later update leaves as they are. */
   ignoreChanges: string[];
+  /** The other resource options the engine acts on (aliases, replacement, deletion, timeouts...). */
+  options: Record<string, unknown>;
 }
 
 export interface OfflineOptions {
@@ -151,6 +153,15 @@ interface RegisterRequest {
   getParent(): string;
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
+  getProtect(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getAdditionalsecretoutputsList(): string[];
+  getAliasesList(): { toObject(): unknown }[];
+  getCustomtimeouts(): { toObject(): unknown } | undefined;
+  getDeletedwith(): string;
+  getVersion(): string;
   getPropertydependenciesMap(): {
     forEach(callback: (deps: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -175,6 +186,17 @@ function recordEngineViews(views: Map<string, EngineView>): void {
       dependencies: request.getDependenciesList(),
       propertyDependencies,
       ignoreChanges: request.getIgnorechangesList(),
+      options: {
+        protect: request.getProtect() ?? false,
+        deleteBeforeReplace: request.getDeletebeforereplace(),
+        replaceOnChanges: request.getReplaceonchangesList(),
+        retainOnDelete: request.getRetainondelete() ?? false,
+        additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+        aliases: request.getAliasesList().map((alias) => alias.toObject()),
+        customTimeouts: request.getCustomtimeouts()?.toObject() ?? null,
+        deletedWith: request.getDeletedwith(),
+        version: request.getVersion(),
+      },
     };
     views.set(`${request.getType()}::${request.getName()}`, view);
     return register(request, (error, response) => {

@@ -61,7 +61,7 @@ const ALLOWED: Readonly<Record<string, { kind: Kind; reason: string }>> = {
     kind: "invariant",
     reason: "rethrows only what is not a LambdaConfigError (a defect), the rest becomes a problem",
   },
-  "components/nodegroup/index.ts::MultusNodeGroup.constructor": {
+  "components/nodegroup/args-problems.ts::refuseInvalidArgs": {
     kind: "checked",
     reason: "the component's argument check, before super(): the settings validation covers each case",
   },
