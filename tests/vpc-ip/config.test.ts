@@ -108,7 +108,7 @@ describe("vpc-ip NetworkAttachmentDefinitions", () => {
 });
 
 describe("vpc-ip node role statement", () => {
-  it("allows assign/unassign only on ENIs tagged with the cluster, with ARNs of the stack's partition", () => {
+  it("allows assign/unassign only on the calling node's ENIs of the cluster, with ARNs of the stack's partition", () => {
     const document = vpcIpNodePolicyDocument({
       partition: partitionInfo("aws-cn"),
       region: "cn-northwest-1",
@@ -120,7 +120,13 @@ describe("vpc-ip node role statement", () => {
     );
     assert.deepEqual(scoped?.Action, ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]);
     assert.equal(scoped?.Resource, "arn:aws-cn:ec2:cn-northwest-1:123456789012:network-interface/*");
-    assert.deepEqual(scoped?.Condition, { StringEquals: { [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: "c1" } });
+    // Issue 21: the ENI's instance-ARN tag must be the caller's instance (ec2:SourceInstanceARN).
+    assert.deepEqual(scoped?.Condition, {
+      StringEquals: {
+        [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: "c1",
+        "ec2:ResourceTag/multus-eks/instance-arn": "${ec2:SourceInstanceARN}",
+      },
+    });
     // Nothing else mutating is granted.
     const mutating = document.Statement.flatMap((statement) => statement.Action).filter(
       (action) => !action.startsWith("ec2:Describe"),
