@@ -11,6 +11,18 @@ export const ROOTFS_DIRECTORY = join(__dirname, "rootfs");
 
 const EXECUTABLE_DIRECTORIES = ["/usr/local/sbin/", "/usr/local/bin/", "/opt/cni/bin/"];
 
+/**
+ * What running the tests or an editor leaves in the tree (Python's bytecode cache from the tests
+ * that import the vpc-ip plugin, swap and backup files). Never shipped: it would change the
+ * bundle's digest, hence the launch template, depending on what last ran in the checkout.
+ */
+const LOCAL_ARTIFACT = /(^|\/)(__pycache__\/|\.[^/]*\.swp$|[^/]*~$|[^/]*\.py[co]$)/;
+
+/** True for a path under the rootfs tree that is a local artifact, not a node file. */
+export function isLocalArtifact(relativePath: string): boolean {
+  return LOCAL_ARTIFACT.test(relativePath);
+}
+
 export interface NodeFile {
   /** Absolute path on the node, e.g. /usr/local/sbin/multus-eni-setup. */
   readonly path: string;
@@ -29,9 +41,10 @@ export function readRootfs(directory: string = ROOTFS_DIRECTORY): NodeFile[] {
     .filter((entry) => entry.isFile())
     .map((entry) => {
       const onDisk = join(entry.parentPath, entry.name);
-      const path = posix.join("/", onDisk.slice(directory.length).split("\\").join("/"));
-      return { path, mode: nodeFileMode(path), content: readFileSync(onDisk) };
-    });
+      return { onDisk, path: posix.join("/", onDisk.slice(directory.length).split("\\").join("/")) };
+    })
+    .filter(({ path }) => !isLocalArtifact(path))
+    .map(({ onDisk, path }) => ({ path, mode: nodeFileMode(path), content: readFileSync(onDisk) }));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
