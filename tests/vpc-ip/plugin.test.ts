@@ -114,7 +114,7 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
     world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
     for (const ip of ["10.0.5.77/24", "10.0.4.2/24", "10.0.4.255/24"]) {
       const error = isCniError(await world.invoke(world.nodes[0], "ADD", `bad-${ip}`, { ips: [ip] }));
-      assert.match(error?.msg ?? "", /not assignable/, ip);
+      assert.match(error?.msg ?? "", /not in the range 10\.0\.4\.70-10\.0\.4\.80 of network 'vpcnet'/, ip);
     }
     assert.equal((await world.holders()).size, 0);
   });
