@@ -286,14 +286,14 @@ export async function runRaceTrial(motoEndpoint: string, options: TrialOptions):
         const node = random.pick(world.nodes);
         if (rebooting.has(node.index)) return;
         rebooting.add(node.index);
+        for (const pod of pods.filter((candidate) => candidate.node === node && candidate.state !== "gone")) {
+          pod.state = "gone"; // every pod of the node dies with it; no DEL comes for them
+          fs.rmSync(pod.netns, { force: true });
+        }
         const dying = [...(children.get(node.index) as Set<ChildProcess>)];
         const closed = dying.map((child) => new Promise((done) => child.once("close", done)));
         for (const child of dying) child.kill("SIGKILL");
         await Promise.all(closed);
-        for (const pod of pods.filter((candidate) => candidate.node === node && candidate.state !== "gone")) {
-          pod.state = "gone"; // every pod of the node died with it; no DEL comes for them
-          fs.rmSync(pod.netns, { force: true });
-        }
         fs.rmSync(node.stateDir, { recursive: true, force: true }); // /run is a tmpfs
         rebooting.delete(node.index);
         return;
