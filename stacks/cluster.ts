@@ -38,6 +38,8 @@ export interface ClusterResult {
   readonly clusterSecurityGroupId: pulumi.Output<string>;
   /** The VPC CNI add-on: nodes must not start before it runs with its own IRSA role. */
   readonly vpcCniAddon: aws.eks.Addon;
+  /** The role aws-node's service account gets through IRSA (what `npm run verify` expects to find). */
+  readonly vpcCniRoleArn: pulumi.Output<string>;
   /** Key of the stack's log groups; undefined when logsKmsEnabled is false. */
   readonly logsKmsKeyArn?: pulumi.Output<string>;
 }
@@ -159,24 +161,30 @@ export function createCluster(settings: StackSettings, vpc: MultusVpc): ClusterR
     role: vpcCniRole.name,
     policyArn: managedPolicyArn(partition, "AmazonEKS_CNI_Policy"),
   });
+  // The CNI of a telecom cluster changes only when the stack says so: an explicit version, or EKS's
+  // default at creation, held afterwards (a later `pulumi up` never follows a newer default).
+  const pinned = settings.vpcCniVersion !== "";
   const vpcCniAddon = new aws.eks.Addon(
     `${name}-vpc-cni`,
     {
       clusterName: name,
       addonName: "vpc-cni",
-      addonVersion: aws.eks.getAddonVersionOutput({
-        addonName: "vpc-cni",
-        kubernetesVersion: settings.kubernetesVersion,
-        mostRecent: true,
-      }).version,
+      addonVersion: pinned
+        ? settings.vpcCniVersion
+        : aws.eks.getAddonVersionOutput({
+            addonName: "vpc-cni",
+            kubernetesVersion: settings.kubernetesVersion,
+            mostRecent: false,
+          }).version,
       serviceAccountRoleArn: vpcCniRole.arn,
-      // Take over the aws-node DaemonSet EKS installs at cluster creation.
+      // Take over the aws-node DaemonSet EKS installs at cluster creation; on an upgrade keep what
+      // an operator tuned in aws-node (PRESERVE), as EKS advises for add-on updates.
       resolveConflictsOnCreate: "OVERWRITE",
-      resolveConflictsOnUpdate: "OVERWRITE",
+      resolveConflictsOnUpdate: "PRESERVE",
       preserve: true,
       tags: settings.tags,
     },
-    { dependsOn: [cluster, vpcCniPolicy] },
+    { dependsOn: [cluster, vpcCniPolicy], ...(pinned ? {} : { ignoreChanges: ["addonVersion"] }) },
   );
 
   const kubeconfig = cluster.kubeconfigJson.apply((text) => JSON.parse(text) as KubeconfigShape);
@@ -190,6 +198,7 @@ export function createCluster(settings: StackSettings, vpc: MultusVpc): ClusterR
     ),
     clusterSecurityGroupId: cluster.clusterSecurityGroupId,
     vpcCniAddon,
+    vpcCniRoleArn: vpcCniRole.arn,
     ...(logsKey ? { logsKmsKeyArn: logsKey.arn } : {}),
   };
 }

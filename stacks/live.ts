@@ -4,13 +4,13 @@
  * "provider" mode, so the tests run this very path.
  */
 import type { StackSettings } from "./config/settings";
-import type { InstanceTypeFacts } from "./instance-type/facts";
+import type { InstanceFactsByType } from "./instance-type/facts";
 import { providerInstanceFacts } from "./instance-type/provider";
 import { buildStack } from "./program";
 
 export async function buildLiveStack(
   settings: StackSettings,
-): Promise<{ facts: InstanceTypeFacts; outputs: Record<string, unknown> }> {
+): Promise<{ facts: InstanceFactsByType; outputs: Record<string, unknown> }> {
   const facts = await providerInstanceFacts(settings);
   return { facts, outputs: buildStack(settings, facts) };
 }

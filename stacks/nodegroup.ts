@@ -17,9 +17,7 @@ import { MultusVpc } from "../components/vpc";
 import { DEFAULT_NODE_GROUP_NAME } from "./config/nodegroup";
 import { NodeGroupSettings, StackSettings } from "./config/settings";
 import { ClusterResult, SERVICE_CIDR } from "./cluster";
-import { ConfigError } from "./config/problems";
-import { settingKey } from "./config/schema";
-import { InstanceTypeFacts, instanceTypeProblems, tableFacts } from "./instance-type/facts";
+import type { InstanceFactsByType } from "./instance-type/facts";
 
 /** Every node carries the name of its group, so workloads can pick a group with a nodeSelector. */
 export const NODE_GROUP_LABEL = "multus-eks/node-group";
@@ -35,42 +33,13 @@ export function nodeGroupPrefix(clusterName: string, group: Pick<NodeGroupSettin
   return group.name === DEFAULT_NODE_GROUP_NAME ? clusterName : `${clusterName}-${group.name}`;
 }
 
-/**
- * Each group's instance type against its Multus networks, checked before anything is declared.
- * `facts`: EC2's facts of the first group's instance type (pulumi preview/up); a group of another
- * type, and the offline plan, use this program's table.
- */
-export function nodeGroupConfigProblems(
-  settings: StackSettings,
-  facts?: InstanceTypeFacts,
-): ConfigError | undefined {
-  const problems = settings.nodeGroups.flatMap((group, index) => {
-    const use = {
-      instanceType: group.instanceType,
-      maxPods: group.maxPods,
-      networks: settings.networks.filter((network) => group.networks.includes(network.name)),
-    };
-    const known = facts?.instanceType === group.instanceType ? facts : tableFacts(group.instanceType);
-    const listed = settings.nodeGroups.length > 1 || group.name !== DEFAULT_NODE_GROUP_NAME;
-    return instanceTypeProblems(use, known).map((problem) => ({
-      setting: listed
-        ? settingKey(`nodeGroups[${index}].${problem.setting === "nodeMaxPods" ? "maxPods" : "instanceType"}`)
-        : settingKey(problem.setting),
-      message: problem.message,
-    }));
-  });
-  return problems.length === 0 ? undefined : new ConfigError(problems);
-}
-
 export function createNodeGroups(
   settings: StackSettings,
   vpc: MultusVpc,
   cluster: ClusterResult,
   provider: k8s.Provider,
-  facts?: InstanceTypeFacts,
+  factsByType: InstanceFactsByType = {},
 ): NodeGroupsResult {
-  const problem = nodeGroupConfigProblems(settings, facts);
-  if (problem) throw problem;
   const baseTags = { "multus-eks/stack": settings.stack, ...settings.tags };
   const alarmTopic = new AlarmTopic(settings.clusterName, {
     clusterName: settings.clusterName,
@@ -79,6 +48,7 @@ export function createNodeGroups(
   });
   const groups = settings.nodeGroups.map((node) => {
     const prefix = nodeGroupPrefix(settings.clusterName, node);
+    const facts = factsByType[node.instanceType];
     return new MultusNodeGroup(prefix, {
       partition: settings.region,
       region: settings.region.name,
@@ -109,12 +79,11 @@ export function createNodeGroups(
       ...(node.keyName ? { keyName: node.keyName } : {}),
       ...(node.amiId ? { amiId: node.amiId } : {}),
       maxPods: node.maxPods,
-      ...(facts && facts.instanceType === node.instanceType
-        ? { instanceLimits: { maxEnis: facts.maxEnis, ipv4PerEni: facts.ipv4PerEni } }
-        : {}),
+      ...(facts ? { instanceLimits: { maxEnis: facts.maxEnis, ipv4PerEni: facts.ipv4PerEni } } : {}),
       labels: { ...node.labels, [NODE_GROUP_LABEL]: node.name },
       refreshMinHealthyPercentage: node.refreshMinHealthyPercentage,
       alarmTopicArn: alarmTopic.topicArn,
+      nodeFilesAdminArns: settings.dataProtection.nodeFilesAdminArns,
       tags: baseTags,
     });
   });

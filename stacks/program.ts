@@ -10,15 +10,18 @@ import { createCluster } from "./cluster";
 import { createMultusNetworks } from "./networks";
 import { createNodeGroups, nodeGroupOutputs } from "./nodegroup";
 import { StackSettings } from "./config";
-import { InstanceTypeFacts } from "./instance-type/facts";
+import type { InstanceFactsByType } from "./instance-type/facts";
 
 /** AL2023 for the bastion, resolved by EC2 at launch from the public SSM parameter. */
 const BASTION_IMAGE = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
-/** `instanceFacts`: EC2's facts of the node instance type; absent: this program's table (offline). */
+/**
+ * `factsByType`: EC2's facts of every node group's instance type, already checked against the
+ * groups (pulumi preview/up); the offline plan passes this program's table.
+ */
 export function buildStack(
   settings: StackSettings,
-  instanceFacts?: InstanceTypeFacts,
+  factsByType: InstanceFactsByType = {},
 ): Record<string, unknown> {
   for (const warning of settings.warnings) void pulumi.log.warn(warning);
   const baseTags = { "multus-eks/stack": settings.stack, ...settings.tags };
@@ -46,7 +49,7 @@ export function buildStack(
 
   const cluster = createCluster(settings, vpc);
   const provider = new k8s.Provider(`${settings.clusterName}-k8s`, { kubeconfig: cluster.kubeconfigJson });
-  const { groups, alarmTopic, untaint } = createNodeGroups(settings, vpc, cluster, provider, instanceFacts);
+  const { groups, alarmTopic, untaint } = createNodeGroups(settings, vpc, cluster, provider, factsByType);
   const nodeGroup = groups[0];
   // Multus waits for the nodes and the cluster (with it, the VPC CNI that stays the default delegate).
   const multus = createMultusNetworks(settings, cluster, [cluster.cluster, ...groups], provider);
@@ -82,6 +85,7 @@ export function buildStack(
     ),
     alarmTopicArn: alarmTopic.topicArn,
     startupUntaintRoleArn: untaint.roleArn,
+    vpcCniRoleArn: cluster.vpcCniRoleArn,
     nadNames: multus.nadNames,
     sampleNames: multus.sampleNames,
     checkJobNames: multus.checkJobNames,

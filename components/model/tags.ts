@@ -15,6 +15,11 @@ export const NETWORK_TAG_KEY = "multus-eks/network";
 export const INSTANCE_TAG_KEY = "multus-eks/instance-id";
 /** The device index the ENI is meant for on its instance. */
 export const DEVICE_INDEX_TAG_KEY = "multus-eks/device-index";
+/**
+ * The ARN of the instance an ENI was created for, set at creation only: the vpc-ip node policy
+ * compares it with the caller's ec2:SourceInstanceARN, so a node changes addresses on its own ENIs.
+ */
+export const INSTANCE_ARN_TAG_KEY = "multus-eks/instance-arn";
 
 /** Keys the Lambda writes on every Multus ENI; a user tag with one of them would clash (refused in validation). */
 export const LAMBDA_OWNED_TAG_KEYS: readonly string[] = [
@@ -22,5 +27,6 @@ export const LAMBDA_OWNED_TAG_KEYS: readonly string[] = [
   CLUSTER_TAG_KEY,
   NETWORK_TAG_KEY,
   INSTANCE_TAG_KEY,
+  INSTANCE_ARN_TAG_KEY,
   DEVICE_INDEX_TAG_KEY,
 ];

@@ -6,6 +6,7 @@
  * pods (kube-proxy, aws-node). The Multus ENIs carry the `no_manage` tag, so the CNI never uses them:
  * E is the instance type's ENI limit minus one ENI per Multus network.
  */
+import { MAX_PODS_LIMIT } from "./userdata-validation";
 
 export interface InstanceNetworkLimits {
   /** Network interfaces the type can attach (all network cards together). */
@@ -111,7 +112,12 @@ export function maxPodsProblems(input: MaxPodsInput): NodeGroupProblem[] {
   return problems;
 }
 
-/** The kubelet maxPods to configure; throws naming the setting when it cannot be decided. */
+/**
+ * The kubelet maxPods to configure; throws naming the setting when it cannot be decided. A derived
+ * value stops at MAX_PODS_LIMIT: EKS recommends at most 250 pods on any node, whatever its ENIs
+ * could hold (the EKS user guide's maximum-Pods page and its max-pods calculator), and the user
+ * data refuses more.
+ */
 export function resolveMaxPods(input: MaxPodsInput): number {
   const problems = maxPodsProblems(input);
   if (problems.length > 0) {
@@ -119,5 +125,5 @@ export function resolveMaxPods(input: MaxPodsInput): number {
   }
   if (input.maxPods > 0) return input.maxPods;
   const limits = input.limits ?? instanceNetworkLimits(input.instanceType)!;
-  return derivedMaxPods(limits, input.multusDeviceIndexes.length);
+  return Math.min(MAX_PODS_LIMIT, derivedMaxPods(limits, input.multusDeviceIndexes.length));
 }

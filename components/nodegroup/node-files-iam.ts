@@ -1,7 +1,9 @@
 /**
- * Who may read the node files object (pure policy documents, every ARN from the partition).
- * The node role is the only identity this stack grants s3:GetObject on it; the bucket policy
- * refuses any request that is not over TLS.
+ * Who may read and change the node files object (pure policy documents, every ARN from the
+ * partition). The node role is the only identity this stack grants s3:GetObject on it. The bucket
+ * policy refuses any request that is not over TLS, and lets no one but the deploying identity (and
+ * the admins the stack names) delete or overwrite the objects or change the bucket's policy,
+ * versioning or lifecycle: every later node (scale-out, refresh, replacement) needs the object.
  */
 import { PartitionInfo } from "../model/partition";
 import { NODE_FILES_KEY_PREFIX } from "./node-bundle";
@@ -43,8 +45,45 @@ export function nodeFilesReadPolicy(partition: PartitionInfo, bucket: string): o
   };
 }
 
-/** Bucket policy: TLS only. */
-export function nodeFilesBucketPolicy(partition: PartitionInfo, bucket: string): object {
+/** What could take the object away from later nodes: only the stack's deployers may do it. */
+export const NODE_FILES_GUARDED_ACTIONS = [
+  "s3:DeleteObject",
+  "s3:DeleteObjectVersion",
+  "s3:PutObject",
+  "s3:DeleteBucket",
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketVersioning",
+  "s3:PutLifecycleConfiguration",
+] as const;
+
+/**
+ * The `aws:PrincipalArn` values of the identity that runs `pulumi up`, from its STS caller ARN.
+ * For a role session IAM sets aws:PrincipalArn to the role's ARN (IAM user guide, global condition
+ * keys), which may carry a path the session ARN lacks: both forms are listed.
+ */
+export function deployerPrincipalArns(callerArn: string): string[] {
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
+  if (session) {
+    const [, partition, account, role] = session;
+    return [
+      `arn:${partition}:iam::${account}:role/${role}`,
+      `arn:${partition}:iam::${account}:role/*/${role}`,
+    ];
+  }
+  return [callerArn];
+}
+
+/**
+ * Bucket policy: TLS only; the guarded actions for the deployers only (their own identity policy
+ * must still allow them). The account's root user can always delete a bucket policy that locks
+ * everyone else out (S3 user guide, bucket policies).
+ */
+export function nodeFilesBucketPolicy(
+  partition: PartitionInfo,
+  bucket: string,
+  deployerArns: readonly string[],
+): object {
   const arn = bucketArn(partition, bucket);
   return {
     Version: "2012-10-17",
@@ -56,6 +95,14 @@ export function nodeFilesBucketPolicy(partition: PartitionInfo, bucket: string):
         Action: "s3:*",
         Resource: [arn, `${arn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "OnlyDeployersChangeNodeFiles",
+        Effect: "Deny",
+        Principal: "*",
+        Action: [...NODE_FILES_GUARDED_ACTIONS],
+        Resource: [arn, `${arn}/*`],
+        Condition: { ArnNotLike: { "aws:PrincipalArn": [...deployerArns] } },
       },
     ],
   };

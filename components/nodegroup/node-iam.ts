@@ -7,7 +7,7 @@
  * limit 1), so a pod cannot borrow the node's credentials.
  */
 import { managedPolicyArn, PartitionInfo, servicePrincipal } from "../model/partition";
-import { CLUSTER_TAG_KEY } from "../model/tags";
+import { CLUSTER_TAG_KEY, INSTANCE_ARN_TAG_KEY } from "../model/tags";
 import { ec2Arn, NodeGroupScope, PolicyDocument, PolicyStatement } from "./iam-scope";
 
 /** Policies every EKS worker needs, plus SSM so operators reach nodes without SSH. */
@@ -75,9 +75,13 @@ export function lambdaManagedPolicyArns(partition: PartitionInfo): string[] {
 
 /**
  * The node role's inline policy for `vpc-ip` networks: the IPAM plugin on each node assigns and
- * releases pod addresses on the node's Multus ENIs. Assign and unassign only on ENIs tagged with
- * this cluster (the ENI-attach Lambda tags every Multus ENI at creation); Describe supports no
- * resource-level permissions. Pods get nothing: the plugin runs on the node, as the node role.
+ * releases pod addresses on the node's Multus ENIs. Assign and unassign only on ENIs of this
+ * cluster that were created for the calling instance: the ENI-attach Lambda tags every Multus ENI
+ * at creation with its instance's ARN (and nothing may retag it later), and EC2 sets
+ * ec2:SourceInstanceARN on requests signed with an instance profile's credentials. So a node, or a
+ * hostNetwork pod that reaches IMDS, cannot touch another node's pod addresses nor pull a pinned
+ * address onto its own ENI. Describe supports no resource-level permissions. Pods get nothing: the
+ * plugin runs on the node, as the node role.
  */
 export interface VpcIpNodePolicyArgs {
   readonly partition: PartitionInfo;
@@ -98,11 +102,16 @@ export function vpcIpNodePolicyDocument(args: VpcIpNodePolicyArgs): PolicyDocume
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "VpcIpAssignOnClusterInterfaces",
+        Sid: "VpcIpAssignOnOwnInterfaces",
         Effect: "Allow",
         Action: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
         Resource: ec2Arn({ ...args, partition: args.partition.partition }, "network-interface/*"),
-        Condition: { StringEquals: { [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: args.clusterName } },
+        Condition: {
+          StringEquals: {
+            [`ec2:ResourceTag/${CLUSTER_TAG_KEY}`]: args.clusterName,
+            [`ec2:ResourceTag/${INSTANCE_ARN_TAG_KEY}`]: "${ec2:SourceInstanceARN}",
+          },
+        },
       },
       {
         Sid: "VpcIpDescribeInterfaces",

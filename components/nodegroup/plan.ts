@@ -102,6 +102,8 @@ export function eksOptimizedAmiReference(kubernetesVersion: string): string {
 
 export interface EniLambdaConfigPlan {
   readonly clusterName: string;
+  /** `arn:<partition>:ec2:<region>:<account>:instance/`, for the ENIs' instance-ARN tag. */
+  readonly instanceArnPrefix: string;
   readonly networks: readonly MultusNetwork[];
   /**
    * AZs the group launches in: the Lambda gets each network's subnet in each of them, and in no
@@ -149,6 +151,7 @@ export function multusSecurityGroupId<Id>(
 export function eniLambdaConfig(plan: EniLambdaConfigPlan): LambdaConfigInput {
   return {
     clusterName: plan.clusterName,
+    instanceArnPrefix: plan.instanceArnPrefix,
     networks: plan.networks.map((network) => ({
       name: network.name,
       deviceIndex: network.deviceIndex,

@@ -91,8 +91,34 @@ function certificateAuthorityProblem(ca: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What kubelet would refuse in one node label (it does not start with such --node-labels), or
+ * undefined. The stack settings check their labels with this before anything is declared.
+ */
+export function nodeLabelProblem(key: string, value: string): string | undefined {
+  const keyProblem = labelKeyProblem(key);
+  if (keyProblem !== undefined) return `key ${keyProblem}`;
+  const valueProblem = labelValueProblem(value);
+  return valueProblem === undefined ? undefined : `value "${value}" ${valueProblem}`;
+}
+
+/** The user data arguments that come from the stack's settings, not from the cloud. */
+export type NodeUserDataSettings = Omit<
+  NodeUserDataArgs,
+  "apiServerEndpoint" | "certificateAuthority" | "nodeFiles"
+>;
+
 /** Returns every problem in `args`; an empty list means valid. */
 export function nodeUserDataProblems(args: NodeUserDataArgs): string[] {
+  return [...nodeUserDataSettingsProblems(args), ...clusterValueProblems(args)];
+}
+
+/**
+ * Problems of the arguments known before anything is declared: the node group checks these in its
+ * constructor (and the stack settings validation before that), so a deployment never stops on
+ * them inside the apply that renders the user data.
+ */
+export function nodeUserDataSettingsProblems(args: NodeUserDataSettings): string[] {
   const problems: string[] = [];
   const add = (setting: string, problem: string) => problems.push(`${setting}: ${problem}`);
 
@@ -102,11 +128,6 @@ export function nodeUserDataProblems(args: NodeUserDataArgs): string[] {
       `"${args.clusterName}" must be 1 to 100 characters of [A-Za-z0-9-_], starting with a letter or digit`,
     );
   }
-  if (!/^https:\/\/[^\s/]+/.test(args.apiServerEndpoint)) {
-    add("apiServerEndpoint", `"${args.apiServerEndpoint}" must be the cluster's https:// endpoint`);
-  }
-  const caProblem = certificateAuthorityProblem(args.certificateAuthority);
-  if (caProblem !== undefined) add("certificateAuthority", caProblem);
   const serviceCidrProblem = cidrProblem(args.serviceCidr);
   if (serviceCidrProblem !== undefined) add("serviceCidr", serviceCidrProblem);
   if (!Number.isInteger(args.maxPods) || args.maxPods < 1 || args.maxPods > MAX_PODS_LIMIT) {
@@ -117,10 +138,8 @@ export function nodeUserDataProblems(args: NodeUserDataArgs): string[] {
   }
 
   for (const [key, value] of Object.entries(args.labels)) {
-    const keyProblem = labelKeyProblem(key);
-    if (keyProblem !== undefined) add(`labels["${key}"]`, `key ${keyProblem}`);
-    const valueProblem = labelValueProblem(value);
-    if (valueProblem !== undefined) add(`labels["${key}"]`, `value "${value}" ${valueProblem}`);
+    const labelProblem = nodeLabelProblem(key, value);
+    if (labelProblem !== undefined) add(`labels["${key}"]`, labelProblem);
   }
 
   const networkByIndex = new Map<number, string>();
@@ -159,6 +178,24 @@ export function nodeUserDataProblems(args: NodeUserDataArgs): string[] {
       }
     }
   });
+  const extra = args.extraBootstrapScript;
+  if (extra !== undefined && extra.trim().length > 0) {
+    if (!extra.startsWith("#!")) add("extraBootstrapScript", 'must start with a "#!" line, e.g. #!/bin/bash');
+    if (extra.includes(`--${MIME_BOUNDARY}`))
+      add("extraBootstrapScript", `must not contain the MIME boundary --${MIME_BOUNDARY}`);
+  }
+  return problems;
+}
+
+/** Problems of what EKS and S3 return (endpoint, CA, the node files bucket), checked in the apply. */
+function clusterValueProblems(args: NodeUserDataArgs): string[] {
+  const problems: string[] = [];
+  const add = (setting: string, problem: string) => problems.push(`${setting}: ${problem}`);
+  if (!/^https:\/\/[^\s/]+/.test(args.apiServerEndpoint)) {
+    add("apiServerEndpoint", `"${args.apiServerEndpoint}" must be the cluster's https:// endpoint`);
+  }
+  const caProblem = certificateAuthorityProblem(args.certificateAuthority);
+  if (caProblem !== undefined) add("certificateAuthority", caProblem);
   // These go into the fetch script between single quotes: refuse anything a shell could misread.
   const files = args.nodeFiles;
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(files.bucket)) {
@@ -172,12 +209,6 @@ export function nodeUserDataProblems(args: NodeUserDataArgs): string[] {
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(files.region)) {
     add("nodeFiles.region", `"${files.region}" must be a region name such as cn-northwest-1`);
-  }
-  const extra = args.extraBootstrapScript;
-  if (extra !== undefined && extra.trim().length > 0) {
-    if (!extra.startsWith("#!")) add("extraBootstrapScript", 'must start with a "#!" line, e.g. #!/bin/bash');
-    if (extra.includes(`--${MIME_BOUNDARY}`))
-      add("extraBootstrapScript", `must not contain the MIME boundary --${MIME_BOUNDARY}`);
   }
   return problems;
 }

@@ -4,13 +4,7 @@
  * with parseLambdaConfig, so both sides share this one definition.
  */
 
-import {
-  CLUSTER_TAG_KEY,
-  DEVICE_INDEX_TAG_KEY,
-  INSTANCE_TAG_KEY,
-  NETWORK_TAG_KEY,
-  NO_MANAGE_TAG_KEY,
-} from "../../components/model/tags";
+import { LAMBDA_OWNED_TAG_KEYS } from "../../components/model/tags";
 
 export const LAMBDA_CONFIG_ENV = "MULTUS_ENI_CONFIG";
 
@@ -49,6 +43,11 @@ export interface MultusNetworkConfig {
 
 export interface LambdaConfig {
   clusterName: string;
+  /**
+   * `arn:<partition>:ec2:<region>:<account>:instance/`: with the instance ID, the value of the
+   * instance-ARN tag of each ENI (the Lambda has no other source of its partition and account).
+   */
+  instanceArnPrefix: string;
   networks: MultusNetworkConfig[];
   /** Extra tags for every ENI the Lambda creates. */
   tags: Record<string, string>;
@@ -71,13 +70,8 @@ export class LambdaConfigError extends Error {
   }
 }
 
-const RESERVED_TAG_KEYS = new Set([
-  NO_MANAGE_TAG_KEY,
-  CLUSTER_TAG_KEY,
-  NETWORK_TAG_KEY,
-  INSTANCE_TAG_KEY,
-  DEVICE_INDEX_TAG_KEY,
-]);
+const RESERVED_TAG_KEYS = new Set(LAMBDA_OWNED_TAG_KEYS);
+const INSTANCE_ARN_PREFIX = /^arn:aws[a-z-]*:ec2:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:instance\/$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
@@ -249,6 +243,13 @@ export function parseLambdaConfig(text: string | undefined): LambdaConfig {
   }
   if (!isRecord(document)) throw new LambdaConfigError("(the variable itself)", "must be a JSON object");
   const clusterName = requireString(document.clusterName, "clusterName");
+  const instanceArnPrefix = requireString(document.instanceArnPrefix, "instanceArnPrefix");
+  if (!INSTANCE_ARN_PREFIX.test(instanceArnPrefix)) {
+    throw new LambdaConfigError(
+      "instanceArnPrefix",
+      `must be arn:<partition>:ec2:<region>:<account>:instance/ (got ${describe(instanceArnPrefix)})`,
+    );
+  }
   if (!Array.isArray(document.networks) || document.networks.length === 0) {
     throw new LambdaConfigError("networks", "must list at least one Multus network");
   }
@@ -257,6 +258,7 @@ export function parseLambdaConfig(text: string | undefined): LambdaConfig {
   requireUnique(networks, "deviceIndex");
   return {
     clusterName,
+    instanceArnPrefix,
     networks,
     tags: parseTags(document.tags),
     sweepGraceMinutes: parseGraceMinutes(document.sweepGraceMinutes),

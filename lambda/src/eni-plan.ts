@@ -8,6 +8,7 @@ import type { NetworkInterface, Tag } from "@aws-sdk/client-ec2";
 import {
   CLUSTER_TAG_KEY,
   DEVICE_INDEX_TAG_KEY,
+  INSTANCE_ARN_TAG_KEY,
   INSTANCE_TAG_KEY,
   NETWORK_TAG_KEY,
   NO_MANAGE_TAG_KEY,
@@ -49,7 +50,7 @@ export function clientTokenFor(lifecycleActionToken: string, deviceIndex: number
 }
 
 export function eniTags(
-  config: Pick<LambdaConfig, "clusterName" | "tags">,
+  config: Pick<LambdaConfig, "clusterName" | "instanceArnPrefix" | "tags">,
   network: Pick<MultusNetworkConfig, "name" | "deviceIndex">,
   instanceId: string,
 ): Tag[] {
@@ -58,6 +59,7 @@ export function eniTags(
     [CLUSTER_TAG_KEY]: config.clusterName,
     [NETWORK_TAG_KEY]: network.name,
     [INSTANCE_TAG_KEY]: instanceId,
+    [INSTANCE_ARN_TAG_KEY]: `${config.instanceArnPrefix}${instanceId}`,
     [DEVICE_INDEX_TAG_KEY]: String(network.deviceIndex),
   };
   return Object.entries({ ...config.tags, ...own }).map(([Key, Value]) => ({ Key, Value }));

@@ -6,15 +6,21 @@
 import { worldCoveredFamilies } from "../../components/model/world-cover";
 import { checkCidrList } from "./cidr-list";
 import { Problems } from "./problems";
+import { settingKey } from "./schema";
 import { SettingReader } from "./reader";
-import type { BastionClusterAccess, BastionSettings, EndpointSettings } from "./settings";
+import type { ConfigProblem } from "./problems";
+import type { BastionClusterAccess, BastionSettings, DeployFrom, EndpointSettings } from "./settings";
 
 export interface AccessSettings {
   readonly bastion: BastionSettings;
   readonly endpoint: EndpointSettings;
+  /** Consistent settings that `pulumi up` must still refuse (see StackSettings.deployBlockers). */
+  readonly deployBlockers: readonly ConfigProblem[];
   /** Empty means the VPC CIDR (resolved by the caller, which knows it). */
   readonly telecomIngressCidrs: readonly string[];
 }
+
+const DEPLOY_FROM: readonly DeployFrom[] = ["", "vpc"];
 
 const BASTION_ACCESS_LEVELS: readonly BastionClusterAccess[] = ["view", "edit", "admin"];
 /** Kubernetes namespace names (RFC 1123 labels). */
@@ -110,7 +116,47 @@ function readEndpoint(read: SettingReader, problems: Problems): EndpointSettings
     publicAccessCidrs,
     "list only the ranges that run kubectl or pulumi, or keep the endpoint private",
   );
-  return { publicAccess, privateAccess, publicAccessCidrs: publicAccess ? publicAccessCidrs : [] };
+  const deployFrom = read.get("deployFrom") as DeployFrom;
+  if (!DEPLOY_FROM.includes(deployFrom)) {
+    problems.add(
+      "deployFrom",
+      `is "${deployFrom}": use "vpc" when pulumi up runs from a network that reaches the VPC, or leave it empty and open the public endpoint (endpointPublicAccess)`,
+    );
+  } else if (deployFrom === "vpc" && !privateAccess) {
+    problems.add(
+      "deployFrom",
+      'is "vpc" but endpointPrivateAccess is false: the VPC cannot reach the API; enable endpointPrivateAccess',
+    );
+  }
+  return {
+    publicAccess,
+    privateAccess,
+    publicAccessCidrs: publicAccess ? publicAccessCidrs : [],
+    deployFrom: DEPLOY_FROM.includes(deployFrom) ? deployFrom : "",
+  };
+}
+
+/**
+ * `pulumi up` creates Kubernetes objects through the cluster's API endpoint after the VPC, the
+ * cluster and the nodes exist: with a private-only endpoint and no word on where the deployment
+ * runs, it would wait on an unreachable endpoint until it timed out, half-way through.
+ */
+export function endpointReachabilityBlockers(endpoint: EndpointSettings): ConfigProblem[] {
+  if (endpoint.publicAccess || endpoint.deployFrom === "vpc" || !endpoint.privateAccess) return [];
+  return [
+    {
+      setting: settingKey("deployFrom"),
+      message:
+        "is not set and the EKS API endpoint is private (endpointPublicAccess is false, the default). " +
+        "pulumi up creates Multus, the NADs and the samples through that endpoint, so from outside the VPC it would stop " +
+        "after the VPC, the cluster and the nodes exist. Choose one: " +
+        "(1) deploying from a laptop or a runner on the internet: open the public endpoint to your address only, " +
+        "`pulumi config set multus-eks:endpointPublicAccess true` and " +
+        "`pulumi config set --path 'multus-eks:endpointPublicAccessCidrs[0]' <your-ip>/32`; " +
+        "(2) deploying from a network that reaches the VPC (a runner in a peered VPC, a VPN or Direct Connect): " +
+        "`pulumi config set multus-eks:deployFrom vpc`",
+    },
+  ];
 }
 
 export function readAccess(read: SettingReader, problems: Problems): AccessSettings {
@@ -122,9 +168,11 @@ export function readAccess(read: SettingReader, problems: Problems): AccessSetti
     telecomIngressCidrs,
     "list the peers' CIDRs that need the telecom ports",
   );
+  const endpoint = readEndpoint(read, problems);
   return {
     bastion: readBastion(read, problems),
-    endpoint: readEndpoint(read, problems),
+    endpoint,
+    deployBlockers: endpointReachabilityBlockers(endpoint),
     telecomIngressCidrs,
   };
 }

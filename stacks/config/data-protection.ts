@@ -13,6 +13,8 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const KMS_KEY_ARN = /^arn:([a-z-]+):kms:([a-z0-9-]+):(\d{12}):key\/[0-9a-zA-Z-]+$/;
+/** aws:PrincipalArn forms: an IAM role or user (with its path), or the account root. */
+const PRINCIPAL_ARN = /^arn:([a-z-]+):iam::\d{12}:(root|(role|user)\/[\w+=,.@/-]+)$/;
 
 export function readDataProtection(
   read: SettingReader,
@@ -41,9 +43,25 @@ export function readDataProtection(
       `${logRetentionDays} is not a CloudWatch Logs retention: use one of ${LOG_RETENTION_DAYS.join(", ")}`,
     );
   }
+  const nodeFilesAdminArns = read.get("nodeFilesAdminArns");
+  nodeFilesAdminArns.forEach((principal, index) => {
+    const match = PRINCIPAL_ARN.exec(principal);
+    if (!match) {
+      problems.add(
+        `nodeFilesAdminArns[${index}]`,
+        `"${principal}" is not an IAM role or user ARN such as arn:${region?.partition ?? "aws-cn"}:iam::123456789012:role/deployer (a role session's sts ARN is not what S3 compares)`,
+      );
+    } else if (region && match[1] !== region.partition) {
+      problems.add(
+        `nodeFilesAdminArns[${index}]`,
+        `"${principal}" is in partition ${match[1]}, but the stack runs in ${region.partition}`,
+      );
+    }
+  });
   return {
     ...(keyArn ? { secretsKmsKeyArn: keyArn } : {}),
     logRetentionDays,
     logsKmsEnabled: read.get("logsKmsEnabled"),
+    nodeFilesAdminArns,
   };
 }

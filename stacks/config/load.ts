@@ -19,10 +19,12 @@ export function rawConfigFromEngine(): RawConfig {
   return raw;
 }
 
+/** The settings of the stack being deployed: deployment blockers are problems here. */
 export function loadSettings(options: Pick<ParseContext, "instanceTypeFacts"> = {}): StackSettings {
   return parseSettings(rawConfigFromEngine(), {
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
+    deploying: true,
     ...options,
   });
 }

@@ -8,19 +8,15 @@
  */
 import { instanceTypeProblems, tableFacts } from "../instance-type/facts";
 import { minHealthyPercentageProblem } from "../../components/nodegroup/refresh";
+import { MAX_PODS_LIMIT, nodeLabelProblem } from "../../components/nodegroup/userdata-validation";
 import type { NetworkSpec } from "./networks";
 import { Problems } from "./problems";
 import { SettingReader } from "./reader";
 import type { NodeGroupSettings } from "./settings";
 
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 /** Short: it goes into the group's, the Lambda's and the queue's names. */
 const GROUP_NAME = /^[a-z0-9]([-a-z0-9]{0,14}[a-z0-9])?$/;
-/** EKS's own ceiling on kubelet max pods. */
-const MAX_PODS_LIMIT = 737;
 
 /**
  * "table": check each group's instance type against this program's table now (offline plan);
@@ -190,8 +186,13 @@ function readListedGroup(
     if (typeof fields.labels === "object" && fields.labels !== null && !Array.isArray(fields.labels)) {
       labels = {};
       for (const [key, value] of Object.entries(fields.labels as Record<string, unknown>)) {
-        if (typeof value !== "string" || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-          problems.add(at(`labels.${key}`), `must be a valid Kubernetes label key with a string value`);
+        if (typeof value !== "string") {
+          problems.add(at(`labels.${key}`), `the value must be a string, got ${JSON.stringify(value)}`);
+          continue;
+        }
+        const problem = nodeLabelProblem(key, value);
+        if (problem !== undefined) {
+          problems.add(at(`labels.${key}`), `${problem} (kubelet would not start with it)`);
         } else {
           labels[key] = value;
         }
@@ -262,7 +263,10 @@ function checkGroup(
     );
   }
   if (group.maxPods < 0 || group.maxPods > MAX_PODS_LIMIT) {
-    problems.add(settingOf("maxPods"), `${group.maxPods} must be 0 (derived) or from 1 to ${MAX_PODS_LIMIT}`);
+    problems.add(
+      settingOf("maxPods"),
+      `${group.maxPods} must be 0 (derived) or from 1 to ${MAX_PODS_LIMIT}, the most pods EKS recommends on any node`,
+    );
   }
   if (group.amiId && !AMI_ID.test(group.amiId)) {
     problems.add(
@@ -303,11 +307,9 @@ function readLabels(entries: readonly string[], setting: string, problems: Probl
   entries.forEach((entry, index) => {
     const [key, ...rest] = entry.split("=");
     const value = rest.join("=");
-    if (!entry.includes("=") || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-      problems.add(
-        `${setting}[${index}]`,
-        `"${entry}" must be key=value with a valid Kubernetes label key and value`,
-      );
+    const problem = entry.includes("=") ? nodeLabelProblem(key, value) : "must be key=value";
+    if (problem !== undefined) {
+      problems.add(`${setting}[${index}]`, `"${entry}": ${problem} (kubelet would not start with it)`);
     } else {
       labels[key] = value;
     }

@@ -33,12 +33,20 @@ export interface ParseContext {
   readonly stack: string;
   /** Where instance-type facts come from (default "table", the offline plan's source). */
   readonly instanceTypeFacts?: InstanceTypeFactsMode;
+  /**
+   * True for `pulumi preview`/`up` and the preflight: what a deployment must refuse (the
+   * settings' deployBlockers) is reported with every other problem. False for the offline plan,
+   * which shows them instead.
+   */
+  readonly deploying?: boolean;
 }
 
 export const REGION_KEY = "aws:region";
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const KUBERNETES_VERSION = /^1\.(\d+)$/;
+/** EKS add-on versions: v<major>.<minor>.<patch>-eksbuild.<n>. */
+const EKS_ADDON_VERSION = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 /** Oldest minor version this program supports (AL2023 nodeadm, access entries). */
 const MIN_KUBERNETES_MINOR = 30;
 export function parseSettings(raw: RawConfig, context: ParseContext): StackSettings {
@@ -86,6 +94,14 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     problems.add(
       "kubernetesVersion",
       `"${kubernetesVersion}" must be a Kubernetes minor version such as "1.35" (1.${MIN_KUBERNETES_MINOR} or later)`,
+    );
+  }
+
+  const vpcCniVersion = read.get("vpcCniVersion");
+  if (vpcCniVersion && !EKS_ADDON_VERSION.test(vpcCniVersion)) {
+    problems.add(
+      "vpcCniVersion",
+      `"${vpcCniVersion}" is not an EKS add-on version such as v1.20.4-eksbuild.1: npm run preflight lists the versions the region offers, or leave it empty for EKS's default`,
     );
   }
 
@@ -208,6 +224,9 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     maxNodes + nodeGroups.length,
   );
 
+  if (context.deploying) {
+    for (const blocker of access.deployBlockers) problems.add(blocker.setting, blocker.message);
+  }
   problems.throwIfAny();
   return {
     project: context.project,
@@ -215,6 +234,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     region: region!,
     clusterName,
     kubernetesVersion,
+    vpcCniVersion,
     availabilityZones,
     vpcCidr,
     layout: layout!,
@@ -231,5 +251,6 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
     tags,
     multus,
     warnings: hostLocalCrossNodeWarnings(networks, maxNodes),
+    deployBlockers: access.deployBlockers,
   };
 }

@@ -25,7 +25,9 @@ export class Problems {
 
   /** `setting` is a project setting name (qualified here) or an already qualified key like `aws:region`. */
   add(setting: string, message: string): void {
-    this.collected.push({ setting: setting.includes(":") ? setting : settingKey(setting), message });
+    // Qualified keys start with a namespace (`aws:`, `multus-eks:`); a setting's path may hold a
+    // colon further on (`tags.aws:reserved`) and is still the project's.
+    this.collected.push({ setting: /^[a-z0-9-]+:/.test(setting) ? setting : settingKey(setting), message });
   }
 
   get count(): number {

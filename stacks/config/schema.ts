@@ -50,6 +50,12 @@ export const SETTINGS = {
     description: "Kubernetes version of the cluster and of the node AMI (EKS standard support).",
     default: "1.35",
   },
+  vpcCniVersion: {
+    kind: "string",
+    description:
+      "VPC CNI add-on version, e.g. v1.20.4-eksbuild.1 (npm run preflight lists what the region offers); empty takes EKS's default at creation and then holds it.",
+    default: "",
+  },
   availabilityZones: {
     kind: "array",
     description:
@@ -137,11 +143,23 @@ export const SETTINGS = {
       "CIDRs allowed to reach the public EKS API endpoint; required when endpointPublicAccess is true, never the whole internet.",
     default: [],
   },
+  deployFrom: {
+    kind: "string",
+    description:
+      'Where `pulumi up` runs: "vpc" declares a network that reaches the private API endpoint (a runner or VPN into the VPC); empty needs endpointPublicAccess.',
+    default: "",
+  },
   secretsKmsKeyArn: {
     kind: "string",
     description:
       "Existing KMS key ARN for EKS secrets encryption; empty means the stack creates a key with yearly rotation.",
     default: "",
+  },
+  nodeFilesAdminArns: {
+    kind: "array",
+    description:
+      "IAM role or user ARNs, besides the identity running pulumi up, that may delete or overwrite the node files and change their bucket's policy.",
+    default: [],
   },
   logRetentionDays: {
     kind: "integer",

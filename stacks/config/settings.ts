@@ -8,6 +8,7 @@ import type { AddressReservation } from "../../components/vpc/address-reservatio
 import type { PrefixReservation } from "../../components/vpc/prefix-reservations";
 import type { RegionInfo } from "../regions";
 import type { MultusSettings } from "./multus";
+import type { ConfigProblem } from "./problems";
 
 /** The bastion's EKS access policy: read-only, namespace-scoped edit, or cluster admin. */
 export type BastionClusterAccess = "view" | "edit" | "admin";
@@ -28,7 +29,11 @@ export interface EndpointSettings {
   readonly privateAccess: boolean;
   /** Empty exactly when public access is off (then no list may reach @pulumi/eks at all). */
   readonly publicAccessCidrs: readonly string[];
+  /** "vpc": `pulumi up` runs from a network that reaches the private endpoint; "" when undeclared. */
+  readonly deployFrom: DeployFrom;
 }
+
+export type DeployFrom = "" | "vpc";
 
 /** Encryption and retention of what the stack stores. */
 export interface DataProtectionSettings {
@@ -36,6 +41,8 @@ export interface DataProtectionSettings {
   readonly secretsKmsKeyArn?: string;
   readonly logRetentionDays: number;
   readonly logsKmsEnabled: boolean;
+  /** Principals besides the deploying identity that may change the node files bucket. */
+  readonly nodeFilesAdminArns: readonly string[];
 }
 
 export interface NodeGroupSettings {
@@ -64,6 +71,8 @@ export interface StackSettings {
   readonly region: RegionInfo;
   readonly clusterName: string;
   readonly kubernetesVersion: string;
+  /** The VPC CNI add-on version; "" means EKS's default at creation, then held. */
+  readonly vpcCniVersion: string;
   readonly availabilityZones: readonly string[];
   readonly vpcCidr: string;
   readonly layout: SubnetLayout;
@@ -85,4 +94,9 @@ export interface StackSettings {
   readonly multus: MultusSettings;
   /** Valid but probably not what the user wants: printed by the plan and logged by `pulumi up`. */
   readonly warnings: readonly string[];
+  /**
+   * What `pulumi up` must refuse although the settings are consistent: the plan shows these, the
+   * deployment (ParseContext.deploying) reports them with every other problem before declaring.
+   */
+  readonly deployBlockers: readonly ConfigProblem[];
 }

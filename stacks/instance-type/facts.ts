@@ -26,6 +26,9 @@ export interface InstanceTypeFacts {
   readonly source: FactsSource;
 }
 
+/** Facts by instance type: every node group's type at `pulumi up`, from EC2. */
+export type InstanceFactsByType = Readonly<Record<string, InstanceTypeFacts>>;
+
 /** The slice of settings these checks read. */
 export interface InstanceTypeUse {
   readonly instanceType: string;

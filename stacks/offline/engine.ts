@@ -8,7 +8,7 @@ import { arn } from "../../components/model/partition";
 import { parseSettings } from "../config/parse";
 import { PROJECT_NAME } from "../config/schema";
 import { StackSettings } from "../config/settings";
-import { InstanceTypeFacts, tableFacts } from "../instance-type/facts";
+import { InstanceFactsByType, InstanceTypeFacts, tableFacts } from "../instance-type/facts";
 import { buildLiveStack } from "../live";
 import { buildStack } from "../program";
 import { rawConfig } from "./raw-config";
@@ -39,6 +39,10 @@ export interface EngineView {
   dependencies: string[];
   /** Input property name → URNs of the resources that property's value came from. */
   propertyDependencies: Record<string, string[]>;
+  /** The resource option `ignoreChanges`: inputs a later update leaves as they are. */
+  ignoreChanges: string[];
+  /** The other resource options the engine acts on (aliases, replacement, deletion, timeouts...). */
+  options: Record<string, unknown>;
 }
 
 export interface OfflineOptions {
@@ -148,6 +152,16 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getProtect(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getAdditionalsecretoutputsList(): string[];
+  getAliasesList(): { toObject(): unknown }[];
+  getCustomtimeouts(): { toObject(): unknown } | undefined;
+  getDeletedwith(): string;
+  getVersion(): string;
   getPropertydependenciesMap(): {
     forEach(callback: (deps: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -171,6 +185,18 @@ function recordEngineViews(views: Map<string, EngineView>): void {
       parentUrn: request.getParent() || undefined,
       dependencies: request.getDependenciesList(),
       propertyDependencies,
+      ignoreChanges: request.getIgnorechangesList(),
+      options: {
+        protect: request.getProtect() ?? false,
+        deleteBeforeReplace: request.getDeletebeforereplace(),
+        replaceOnChanges: request.getReplaceonchangesList(),
+        retainOnDelete: request.getRetainondelete() ?? false,
+        additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+        aliases: request.getAliasesList().map((alias) => alias.toObject()),
+        customTimeouts: request.getCustomtimeouts()?.toObject() ?? null,
+        deletedWith: request.getDeletedwith(),
+        version: request.getVersion(),
+      },
     };
     views.set(`${request.getType()}::${request.getName()}`, view);
     return register(request, (error, response) => {
@@ -187,9 +213,15 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
     stack: file.stack,
     instanceTypeFacts: fromProvider ? "ec2" : "table",
   });
-  let instanceFacts: InstanceTypeFacts | undefined = fromProvider
-    ? undefined
-    : tableFacts(settings.nodeGroup.instanceType);
+  // This program's table for every group's type it knows (the plan); EC2's through the provider.
+  let factsByType: InstanceFactsByType = fromProvider
+    ? {}
+    : Object.fromEntries(
+        settings.nodeGroups.flatMap((group) => {
+          const facts = tableFacts(group.instanceType);
+          return facts ? [[group.instanceType, facts]] : [];
+        }),
+      );
   const resources: RecordedResource[] = [];
   const keyOf = new WeakMap<pulumi.Resource, string>();
   const parentOf = new Map<string, string | undefined>();
@@ -257,10 +289,10 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
     let stackOutputs: Record<string, unknown>;
     if (fromProvider) {
       const live = await buildLiveStack(settings);
-      instanceFacts = live.facts;
+      factsByType = live.facts;
       stackOutputs = live.outputs;
     } else {
-      stackOutputs = buildStack(settings, instanceFacts);
+      stackOutputs = buildStack(settings, factsByType);
     }
     options.extraProgram?.({ settings, outputs: stackOutputs });
     return stackOutputs;
@@ -272,6 +304,7 @@ export async function runOffline(file: StackFile, options: OfflineOptions = {}):
   // Drain the queued registerOutputs calls (stack and components) into this run's mock monitor;
   // otherwise they reach the next run's monitor and fail with "unknown resource ... Stack".
   await pulumi.runtime.disconnect();
+  const instanceFacts = factsByType[settings.nodeGroup.instanceType];
   return {
     settings,
     ...(instanceFacts ? { instanceFacts } : {}),

@@ -19,7 +19,7 @@ import {
   renderViolations,
 } from "../../policies/runner/evaluate";
 import { POLICY_PACK_NAME, policies } from "../../policies/rules";
-import { ConfigError } from "../config/problems";
+import { runCommand, UsageError } from "../cli";
 import { OfflineOptions, OfflineRun, RecordedResource, runOffline } from "./engine";
 import { PROJECT_ROOT, StackFile, readStackFile } from "./stack-file";
 
@@ -116,9 +116,9 @@ function parseArguments(argv: string[]): CliArguments {
     if (argument === "--preview") result.preview = true;
     else if (argument === "--config") {
       result.configPath = argv[++index];
-      if (!result.configPath) throw new Error("--config needs the path of a policy config JSON file");
+      if (!result.configPath) throw new UsageError("--config needs the path of a policy config JSON file");
     } else if (argument.startsWith("--")) {
-      throw new Error(`Unknown option ${argument}; use --config <file.json> or --preview`);
+      throw new UsageError(`Unknown option ${argument}; use --config <file.json>, --preview or --trace`);
     } else result.target = argument;
   }
   return result;
@@ -143,15 +143,4 @@ async function main(argv: string[]): Promise<number> {
   return result.mandatory.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      if (error instanceof ConfigError)
-        console.error("\nFix the settings above in the stack file and run again.");
-      process.exit(2);
-    });
-}
+if (require.main === module) runCommand("npm run policy", main);

@@ -2,7 +2,7 @@
  * `npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>`: what `pulumi up` would create, computed
  * offline under Pulumi's mock engine. Needs no Pulumi CLI and no cloud credentials.
  */
-import { ConfigError } from "../config/problems";
+import { runCommand } from "../cli";
 import { describeFacts } from "../instance-type/facts";
 import { runOffline } from "./engine";
 import { renderDay2 } from "./day2-report";
@@ -45,6 +45,13 @@ async function main(argv: string[]): Promise<number> {
   if (nodeStatements) console.log(`${nodeStatements}\n`);
   console.log("Outputs");
   console.log(renderOutputs(run.outputs));
+  if (settings.deployBlockers.length > 0) {
+    console.log("");
+    console.log(
+      "Before `pulumi up`: these settings plan, but a deployment stops on them before creating anything",
+    );
+    for (const blocker of settings.deployBlockers) console.log(`  ✗ ${blocker.setting}: ${blocker.message}`);
+  }
   if (settings.warnings.length > 0) {
     console.log("");
     console.log("Warnings");
@@ -55,18 +62,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      console.error(
-        "\nFix the settings above in the stack file (or with `pulumi config set`) and run again.",
-      );
-    } else {
-      console.error(error instanceof Error ? error.message : error);
-    }
-    process.exit(1);
-  });
+runCommand("npm run plan", main);

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { UsageError } from "../cli";
 import { PROJECT_NAME } from "../config/schema";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -42,10 +43,15 @@ export function projectDefaults(): Record<string, unknown> {
 export function readStackFile(nameOrPath: string): StackFile {
   const { stack, path: file } = resolveStackFile(nameOrPath);
   if (!fs.existsSync(file)) {
-    throw new Error(
+    throw new UsageError(
       `No stack file ${file}: name a stack of this project (ningxia, beijing) or the path of a Pulumi.<stack>.yaml`,
     );
   }
-  const document = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  let document: { config?: Record<string, unknown> };
+  try {
+    document = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  } catch (error) {
+    throw new UsageError(`Stack file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
   return { stack, path: file, config: { ...projectDefaults(), ...(document.config ?? {}) } };
 }

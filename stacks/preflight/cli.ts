@@ -4,7 +4,7 @@
  * what would make `pulumi up` fail half-way. Exit 1 on any ✗ (or invalid settings).
  */
 import { parseSettings } from "../config/parse";
-import { ConfigError } from "../config/problems";
+import { runCommand } from "../cli";
 import { PROJECT_NAME } from "../config/schema";
 import { rawConfig } from "../offline/raw-config";
 import { readStackFile } from "../offline/stack-file";
@@ -37,18 +37,4 @@ async function main(argv: string[]): Promise<number> {
   return outcomes.some((outcome) => outcome.result.status === "fail") ? 1 : 0;
 }
 
-main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      console.error(
-        "\nFix the settings above in the stack file (or with `pulumi config set`) and run again.",
-      );
-    } else {
-      console.error(error instanceof Error ? error.message : error);
-    }
-    process.exit(1);
-  });
+runCommand("npm run preflight", main);

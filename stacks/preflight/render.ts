@@ -7,7 +7,7 @@ import type { CheckStatus } from "./types";
 
 export const MARK: Readonly<Record<CheckStatus, string>> = { pass: "✓", fail: "✗", skip: "–" };
 
-export function liveLine(outcome: CheckOutcome): string {
+export function liveLine<Context>(outcome: CheckOutcome<Context>): string {
   const { check, result } = outcome;
   const head = `${MARK[result.status]} ${check.family} / ${check.name}: ${result.detail}`;
   return result.fix ? `${head}\n    fix: ${result.fix}` : head;
@@ -19,7 +19,7 @@ function pad(text: string, width: number): string {
 
 const DETAIL_WIDTH = 90;
 
-export function summaryTable(outcomes: readonly CheckOutcome[]): string {
+export function summaryTable<Context>(outcomes: readonly CheckOutcome<Context>[]): string {
   const rows = outcomes.map((outcome) => [
     MARK[outcome.result.status],
     outcome.check.family,
@@ -41,12 +41,27 @@ export function summaryTable(outcomes: readonly CheckOutcome[]): string {
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }
 
-export function verdict(outcomes: readonly CheckOutcome[], seconds: number): string {
+/** What the last line says after the counts, when something failed and when nothing did. */
+export interface VerdictWords {
+  readonly failed: string;
+  readonly passed: string;
+}
+
+const PREFLIGHT_WORDS: VerdictWords = {
+  failed: "fix the ✗ lines above before `pulumi up`.",
+  passed: "nothing found that would stop `pulumi up`.",
+};
+
+export function verdict<Context>(
+  outcomes: readonly CheckOutcome<Context>[],
+  seconds: number,
+  words: VerdictWords = PREFLIGHT_WORDS,
+): string {
   const count = (status: CheckStatus): number =>
     outcomes.filter((outcome) => outcome.result.status === status).length;
   const failed = count("fail");
   return (
     `${count("pass")} passed, ${failed} failed, ${count("skip")} skipped in ${seconds.toFixed(2)} s: ` +
-    (failed > 0 ? "fix the ✗ lines above before `pulumi up`." : "nothing found that would stop `pulumi up`.")
+    (failed > 0 ? words.failed : words.passed)
   );
 }

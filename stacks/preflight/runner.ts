@@ -5,17 +5,17 @@
 import type { PreflightContext } from "./context";
 import { Check, CheckResult, errorText, fail } from "./types";
 
-export interface CheckOutcome {
-  readonly check: Check;
+export interface CheckOutcome<Context = PreflightContext> {
+  readonly check: Check<Context>;
   readonly result: CheckResult;
   readonly seconds: number;
 }
 
-export async function runChecks(
-  context: PreflightContext,
-  checks: readonly Check[],
-  onDone: (outcome: CheckOutcome) => void = () => undefined,
-): Promise<CheckOutcome[]> {
+export async function runChecks<Context = PreflightContext>(
+  context: Context,
+  checks: readonly Check<Context>[],
+  onDone: (outcome: CheckOutcome<Context>) => void = () => undefined,
+): Promise<CheckOutcome<Context>[]> {
   return Promise.all(
     checks.map(async (check) => {
       const started = process.hrtime.bigint();

@@ -14,11 +14,12 @@ export interface CheckResult {
   readonly fix?: string;
 }
 
-export interface Check {
+/** A check of the preflight (before `pulumi up`), or of another command's context (`npm run verify`). */
+export interface Check<Context = PreflightContext> {
   /** Family shown in the table: credentials, zones, kubernetes, instance type, images, quotas, machine. */
   readonly family: string;
   readonly name: string;
-  run(context: PreflightContext): Promise<CheckResult>;
+  run(context: Context): Promise<CheckResult>;
 }
 
 export const pass = (detail: string): CheckResult => ({ status: "pass", detail });

@@ -37,9 +37,18 @@ const HALVES = ["0.0.0.0/1", "128.0.0.0/1"];
 describe("security settings", () => {
   it("defaults to a private-only endpoint, a view-only bastion, a stack secrets key and 90-day logs", () => {
     const settings = parseSettings(ningxiaWith({}), CONTEXT);
-    assert.deepEqual(settings.endpoint, { publicAccess: false, privateAccess: true, publicAccessCidrs: [] });
+    assert.deepEqual(settings.endpoint, {
+      publicAccess: false,
+      privateAccess: true,
+      publicAccessCidrs: [],
+      deployFrom: "",
+    });
     assert.equal(settings.bastion.clusterAccess, "view");
-    assert.deepEqual(settings.dataProtection, { logRetentionDays: 90, logsKmsEnabled: true });
+    assert.deepEqual(settings.dataProtection, {
+      logRetentionDays: 90,
+      logsKmsEnabled: true,
+      nodeFilesAdminArns: [],
+    });
   });
 
   for (const [setting, extra] of [

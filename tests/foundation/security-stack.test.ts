@@ -116,6 +116,9 @@ describe("security baseline of the stack program", function () {
     });
     const addon = resourceNamed(run, "aws:eks/addon:Addon", `${NAME}-vpc-cni`).inputs;
     assert.equal(addon.addonName, "vpc-cni");
+    // EKS's add-on update API: PRESERVE keeps the values an operator set in aws-node; OVERWRITE
+    // would reset them (EKS user guide, "Update an Amazon EKS add-on", resolve-conflicts).
+    assert.equal(addon.resolveConflictsOnUpdate, "PRESERVE");
     assert.match(String(addon.serviceAccountRoleArn), /^arn:aws-cn:iam::123456789012:role\//);
     const cluster = resourceNamed(run, CLUSTER, NAME).inputs;
     assert.equal(cluster.createOidcProvider, true);
@@ -123,6 +126,78 @@ describe("security baseline of the stack program", function () {
       cluster.useDefaultVpcCni,
       true,
       "the add-on is created here, with its role, not by @pulumi/eks",
+    );
+  });
+
+  it("never moves the VPC CNI to a newer build on a later pulumi up (issue 21)", async () => {
+    const addonOf = (of: OfflineRun) => resourceNamed(of, "aws:eks/addon:Addon", `${NAME}-vpc-cni`);
+    // Default: EKS's default version for the Kubernetes version (not the most recent), asked once:
+    // ignoreChanges keeps what the add-on was created with, whatever EKS's default becomes.
+    const calls: Record<string, unknown>[] = [];
+    const held = await runStack(
+      "ningxia",
+      {},
+      {
+        call: (token, inputs) => {
+          if (token !== "aws:eks/getAddonVersion:getAddonVersion") return undefined;
+          calls.push(inputs);
+          return { ...inputs, version: "v1.19.2-eksbuild.1", id: "vpc-cni" };
+        },
+      },
+    );
+    assert.deepEqual(
+      calls.map((inputs) => [inputs.addonName, inputs.kubernetesVersion, inputs.mostRecent]),
+      [["vpc-cni", "1.35", false]],
+    );
+    assert.equal(addonOf(held).inputs.addonVersion, "v1.19.2-eksbuild.1");
+    assert.deepEqual(addonOf(held).engine?.ignoreChanges, ["addonVersion"]);
+    // An explicit version is used as given, asks EKS nothing, and a change of it is an upgrade.
+    calls.length = 0;
+    const pinned = await runStack(
+      "ningxia",
+      { vpcCniVersion: "v1.20.4-eksbuild.1" },
+      {
+        call: (token, inputs) => {
+          if (token === "aws:eks/getAddonVersion:getAddonVersion") calls.push(inputs);
+          return undefined;
+        },
+      },
+    );
+    assert.deepEqual(calls, []);
+    assert.equal(addonOf(pinned).inputs.addonVersion, "v1.20.4-eksbuild.1");
+    assert.deepEqual(addonOf(pinned).engine?.ignoreChanges, []);
+    await assert.rejects(
+      runStack("ningxia", { vpcCniVersion: "latest" }),
+      /multus-eks:vpcCniVersion: "latest" is not an EKS add-on version/,
+    );
+  });
+
+  it("keeps every version of the node files and lets only the deployers take them away (issue 21)", async () => {
+    const admin = "arn:aws-cn:iam::123456789012:role/ci/deployer";
+    const guarded = await runStack("ningxia", { nodeFilesAdminArns: [admin] });
+    const versioning = resourcesOfType(guarded, "aws:s3/bucketVersioning:BucketVersioning");
+    assert.deepEqual(
+      versioning.map((resource) => resource.inputs.versioningConfiguration),
+      [{ status: "Enabled" }],
+    );
+    const [bucketPolicy] = resourcesOfType(guarded, "aws:s3/bucketPolicy:BucketPolicy");
+    const statements = json(bucketPolicy.inputs.policy).Statement as {
+      Sid: string;
+      Effect: string;
+      Action: string[];
+      Condition: Record<string, Record<string, string[]>>;
+    }[];
+    const guard = statements.find((statement) => statement.Sid === "OnlyDeployersChangeNodeFiles")!;
+    assert.equal(guard.Effect, "Deny");
+    assert.ok(guard.Action.includes("s3:DeleteObject") && guard.Action.includes("s3:PutBucketPolicy"));
+    // The caller the provider reports while `pulumi up` runs (the offline engine's), and the setting's.
+    assert.deepEqual(guard.Condition.ArnNotLike["aws:PrincipalArn"], [
+      "arn:aws-cn:iam::123456789012:user/offline",
+      admin,
+    ]);
+    await assert.rejects(
+      runStack("ningxia", { nodeFilesAdminArns: ["arn:aws:iam::123456789012:role/x"] }),
+      /multus-eks:nodeFilesAdminArns\[0\]: "arn:aws:iam::123456789012:role\/x" is in partition aws, but the stack runs in aws-cn/,
     );
   });
 

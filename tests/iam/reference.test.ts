@@ -47,6 +47,9 @@ function ours(type: string, action: string): RequestedResource {
         context: {
           "ec2:ResourceTag/multus-eks/cluster": "multus",
           "aws:ResourceTag/multus-eks/cluster": "multus",
+          // Created for the calling node, which signs with its instance profile's credentials.
+          "ec2:ResourceTag/multus-eks/instance-arn": ec2("instance/i-0123456789abcdef0"),
+          "ec2:SourceInstanceARN": ec2("instance/i-0123456789abcdef0"),
           "ec2:Subnet": ec2(`subnet/${scope.subnetIds[1]}`),
           "ec2:Vpc": vpcArn,
           ...(action === "ec2:CreateNetworkInterface" || action === "ec2:CreateTags"
@@ -240,6 +243,21 @@ describe("IAM policies against the Service Authorization Reference", function ()
             request(action).map((resource) => theirs(resource)),
           ),
           action,
+        );
+        // Issue 21: another node's ENI of the same cluster, and an ENI without the instance tag.
+        const [own] = request(action);
+        const otherNode = {
+          ...own,
+          context: {
+            ...own.context,
+            "ec2:ResourceTag/multus-eks/instance-arn": ec2("instance/i-0fedcba9876543210"),
+          },
+        };
+        const { ["ec2:ResourceTag/multus-eks/instance-arn"]: _tag, ...untaggedContext } = own.context;
+        assert.ok(!isAllowed(document, action, [otherNode]), `${action} allowed on another node's ENI`);
+        assert.ok(
+          !isAllowed(document, action, [{ ...own, context: untaggedContext }]),
+          `${action} on an untagged ENI`,
         );
       }
       assert.ok(

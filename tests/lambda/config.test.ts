@@ -9,6 +9,7 @@ import {
 
 const valid: LambdaConfigInput = {
   clusterName: "multus",
+  instanceArnPrefix: "arn:aws-cn:ec2:cn-northwest-1:123456789012:instance/",
   networks: [
     {
       name: "multus-1",

@@ -105,6 +105,7 @@ export async function launchInstance(ec2: EC2Client, world: World, az: string): 
 export function configFor(world: World, overrides: Partial<LambdaConfig> = {}): LambdaConfig {
   return {
     clusterName: CLUSTER,
+    instanceArnPrefix: `arn:aws-cn:ec2:${MOTO_REGION}:123456789012:instance/`,
     networks: world.networks,
     tags: { team: "telecom" },
     sweepGraceMinutes: 15,

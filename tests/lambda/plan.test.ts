@@ -22,6 +22,7 @@ import { SWEEP_EVENT, launchEvent, terminateEvent } from "./fixture";
 
 const config: LambdaConfig = {
   clusterName: "c1",
+  instanceArnPrefix: "arn:aws-cn:ec2:cn-north-1:123456789012:instance/",
   networks: [
     {
       name: "n1",
@@ -89,6 +90,10 @@ describe("ENI Lambda planning rules", () => {
       assert.equal(tags[NO_MANAGE_TAG_KEY], "true");
       assert.equal(tags[CLUSTER_TAG_KEY], "c1");
       assert.equal(tags[INSTANCE_TAG_KEY], "i-1");
+      // The instance's ARN as the Service Authorization Reference writes it
+      // (arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}): what EC2 compares with
+      // ec2:SourceInstanceARN in the vpc-ip node statement.
+      assert.equal(tags["multus-eks/instance-arn"], "arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-1");
       assert.equal(tags.team, "core");
     });
 

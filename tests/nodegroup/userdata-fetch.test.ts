@@ -144,4 +144,24 @@ describe("user data fetch part (bash, real AWS CLI, moto S3)", function () {
     );
     assert.deepEqual(commands(), ["systemctl mask kubelet.service nodeadm-run.service"]);
   });
+
+  it("says which object it could not fetch, why (the AWS CLI's own error) and how to fix it (issue 21)", async function () {
+    // The object uploaded, then deleted, as a principal with s3:* could before the bucket policy.
+    upload(bundle.key, bundle.content);
+    aws("s3api", "delete-object", "--bucket", BUCKET, "--key", bundle.key);
+    const result = await runFetch(bundle.sha256);
+    assert.notEqual(result.code, 0);
+    // The real AWS CLI's words for S3's NoSuchKey error (S3 API reference, GetObject errors).
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `could not download s3://${BUCKET}/${bundle.key.replace(/[./]/g, "\\$&")} \\(An error occurred \\(NoSuchKey\\) when calling the GetObject operation`,
+      ),
+    );
+    assert.match(
+      result.stderr,
+      /run pulumi up for the stack to upload it again, or restore an earlier version/,
+    );
+    assert.match(result.stderr, /this node will NOT join the cluster/);
+  });
 });

@@ -127,6 +127,7 @@ describe("policy multus-eni-no-manage", () => {
   it("rests on the Lambda always writing no_manage=true, even when its config's tags try otherwise", () => {
     const config = {
       clusterName: "c",
+      instanceArnPrefix: "arn:aws-cn:ec2:cn-northwest-1:123456789012:instance/",
       networks: [],
       tags: { [NO_MANAGE_TAG_KEY]: "false", team: "core" },
       sweepGraceMinutes: 15,

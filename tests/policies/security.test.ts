@@ -18,6 +18,7 @@ const SG = "aws:ec2/securityGroup:SecurityGroup";
 const MANDATORY = new Set([
   IMDSV2_REQUIRED,
   NO_WORLD_OPEN_INGRESS,
+  LAMBDA_ROLE_EC2_SCOPE,
   EKS_ENDPOINT_ACCESS,
   EKS_SECRETS_ENCRYPTION,
 ]);
@@ -98,13 +99,42 @@ describe("security policies", () => {
       expectClean(NO_WORLD_OPEN_INGRESS, [
         rule("https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
       ]));
-    it("passes the telecom SCTP port from the world and an inline rule from the VPC", () =>
+    it("passes ICMP echo from the world, the telecom ports from a peer range and an inline rule from the VPC", () =>
       expectClean(NO_WORLD_OPEN_INGRESS, [
-        rule("s1ap", { ipProtocol: "132", fromPort: 36412, toPort: 36412, cidrIpv4: "0.0.0.0/0" }),
+        rule("ping", { ipProtocol: "icmp", fromPort: 8, toPort: 0, cidrIpv4: "0.0.0.0/0" }),
+        rule("s1ap", { ipProtocol: "132", fromPort: 36412, toPort: 36412, cidrIpv4: "198.51.100.0/24" }),
+        rule("gtpu", { ipProtocol: "udp", fromPort: 2152, toPort: 2152, cidrIpv6: "2001:db8::/32" }),
         record(SG, "sg", {
           ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["10.0.0.0/16"] }],
         }),
       ]));
+    // Issue 21: what the policy let through before. Expectations from EC2's rule semantics (EC2
+    // API reference, IpPermission): protocol numbers name the same protocols as names, -1 is all,
+    // and a protocol other than tcp, udp, icmp or icmpv6 opens all its ports whatever the rule says.
+    it("flags UDP 1-65535 from 0.0.0.0/0 (port 0 is reserved: that is every UDP port)", () =>
+      expectViolation(
+        NO_WORLD_OPEN_INGRESS,
+        [rule("udp", { ipProtocol: "udp", fromPort: 1, toPort: 65535, cidrIpv4: "0.0.0.0/0" })],
+        /opens every UDP port to the whole IPv4 internet/,
+      ));
+    it("flags SCTP (protocol 132) from the world on any port: EC2 opens every SCTP port", () =>
+      expectViolation(
+        NO_WORLD_OPEN_INGRESS,
+        [rule("s1ap", { ipProtocol: "132", fromPort: 36412, toPort: 36412, cidrIpv4: "0.0.0.0/0" })],
+        /opens every port of a protocol EC2 cannot restrict by port to the whole IPv4 internet/,
+      ));
+    it("flags a telecom port from ::/0", () =>
+      expectViolation(
+        NO_WORLD_OPEN_INGRESS,
+        [rule("gtpu", { ipProtocol: "udp", fromPort: 2152, toPort: 2152, cidrIpv6: "::/0" })],
+        /opens UDP port 2152 \(GTP-U \(user plane\)\) to the whole IPv6 internet/,
+      ));
+    it("flags TCP 6443 (the Kubernetes API) from the world, also when the protocol is given by number", () =>
+      expectViolation(
+        NO_WORLD_OPEN_INGRESS,
+        [rule("api", { ipProtocol: "6", fromPort: 6000, toPort: 7000, cidrIpv4: "0.0.0.0/0" })],
+        /opens TCP port 6443 \(Kubernetes API\) to the whole IPv4 internet/,
+      ));
     it("passes SSH halves that sit on two different security groups", () =>
       expectClean(NO_WORLD_OPEN_INGRESS, [
         record(RULE, "a", {

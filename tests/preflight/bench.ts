@@ -5,7 +5,7 @@
  * the following runs are what a user sees against a warm endpoint. Prints figures; asserts nothing.
  */
 import { cpus, loadavg } from "node:os";
-import { runPreflightCli } from "./cli-run";
+import { deployableStackFile, runPreflightCli } from "./cli-run";
 import { startWorld } from "./harness";
 
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     await world.resetHealthy();
     const figures: { wall: number; checks: number; code: number | null }[] = [];
     for (let index = 0; index <= RUNS; index++) {
-      const run = await runPreflightCli(world, "ningxia");
+      const run = await runPreflightCli(world, deployableStackFile("ningxia"));
       const checks = Number(/ in (\d+\.\d+) s: /.exec(run.stdout)?.[1] ?? NaN);
       figures.push({ wall: run.seconds, checks, code: run.code });
       console.log(

@@ -29,8 +29,44 @@ describe("preflight checks", function () {
   this.timeout(60_000);
   const world = useWorld();
 
+  it("fails the shipped stack's API endpoint check until it says where pulumi up runs from (issue 20)", async () => {
+    const line = (await preflight(world, "ningxia")).line("API endpoint reachable");
+    assert.equal(line.status, "fail");
+    // Both ways out, each as the command a user types.
+    assert.match(line.fix ?? "", /pulumi config set multus-eks:endpointPublicAccess true/);
+    assert.match(line.fix ?? "", /pulumi config set multus-eks:deployFrom vpc/);
+    const open = (
+      await preflight(world, "ningxia", {
+        endpointPublicAccess: true,
+        endpointPublicAccessCidrs: ["203.0.113.7/32"],
+      })
+    ).line("API endpoint reachable");
+    assert.equal(open.status, "pass", open.detail);
+  });
+
+  it("shows the VPC CNI versions the region offers, and refuses a pinned one it does not (issue 21)", async () => {
+    const held = (await preflight(world, "ningxia")).line("VPC CNI version");
+    assert.equal(held.status, "pass", held.detail);
+    assert.match(held.detail, /EKS's default v1\.19\.2-eksbuild\.1 at creation, then held/);
+    assert.match(
+      held.detail,
+      /offered for Kubernetes 1\.35 in cn-northwest-1: v1\.20\.4-eksbuild\.1, v1\.19\.2-eksbuild\.1$/,
+    );
+    const pinned = (await preflight(world, "ningxia", { vpcCniVersion: "v1.20.4-eksbuild.1" })).line(
+      "VPC CNI version",
+    );
+    assert.equal(pinned.status, "pass", pinned.detail);
+    const missing = (await preflight(world, "ningxia", { vpcCniVersion: "v1.17.1-eksbuild.1" })).line(
+      "VPC CNI version",
+    );
+    assert.equal(missing.status, "fail");
+    assert.match(missing.fix ?? "", /pulumi config set multus-eks:vpcCniVersion v1\.19\.2-eksbuild\.1/);
+    assert.ok(world.gaps.answered.includes("eks:DescribeAddonVersions"));
+  });
+
   it("passes every check of the ningxia stack in a healthy account, asking what a node would", async () => {
-    const run = await preflight(world, "ningxia");
+    // With the one line the README's deploy step adds for a deployment from inside the VPC.
+    const run = await preflight(world, "ningxia", { deployFrom: "vpc" });
     const failed = run.outcomes.filter((outcome) => outcome.result.status !== "pass");
     assert.deepEqual(
       failed.map((outcome) => `${outcome.check.name}: ${outcome.result.detail}`),
@@ -64,6 +100,7 @@ describe("preflight checks", function () {
     // The fake answered only what moto lacks.
     assert.deepEqual([...new Set(world.gaps.answered)].sort(), [
       "ec2:DescribeInstanceTypeOfferings",
+      "eks:DescribeAddonVersions",
       "eks:DescribeClusterVersions",
       "servicequotas:GetServiceQuota",
       "ssm:GetParameter",

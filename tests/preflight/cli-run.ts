@@ -1,5 +1,7 @@
 /** Runs `npm run preflight` the way a user does, in a world's environment, and times it. */
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { TEST_REGISTRY_ENV } from "../../stacks/preflight/context";
 import { REPO_ROOT } from "../support/moto";
@@ -10,6 +12,18 @@ export interface CliRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly seconds: number;
+}
+
+/**
+ * A copy of a shipped stack file with the one line the README's deploy step adds
+ * (`deployFrom: vpc`), under the same name: what a user runs preflight on before `pulumi up`.
+ */
+export function deployableStackFile(stack: string): string {
+  const directory = mkdtempSync(join(tmpdir(), "preflight-deployable-"));
+  const file = join(directory, `Pulumi.${stack}.yaml`);
+  const text = readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+  writeFileSync(file, `${text.trimEnd()}\n  multus-eks:deployFrom: vpc\n`);
+  return file;
 }
 
 export function runPreflightCli(world: World, stack: string): Promise<CliRun> {

@@ -2,14 +2,15 @@
  * A small HTTP front for moto that answers only the calls moto 5.2.5 does not serve for the China
  * regions, and forwards everything else to moto unchanged:
  * - EC2 DescribeInstanceTypeOfferings (moto has no offering data for cn-* regions: empty list);
- * - EKS DescribeClusterVersions (not implemented in moto);
+ * - EKS DescribeClusterVersions and DescribeAddonVersions (not implemented in moto);
  * - SSM GetParameter of the public /aws/service/eks/ parameters (moto has none and refuses to
  *   create names under /aws/);
  * - Service Quotas GetServiceQuota outside the "vpc" service (moto knows only VPC quotas);
  * - and, when a test asks, an error for one action (AccessDenied...) or another caller identity.
  * The answers are shaped as the AWS APIs document them; `answered` records what the fake served.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { forward, readBody } from "../support/http-front";
 import type { AddressInfo } from "node:net";
 
 export interface ClusterVersion {
@@ -17,10 +18,18 @@ export interface ClusterVersion {
   readonly versionStatus: "STANDARD_SUPPORT" | "EXTENDED_SUPPORT" | "UNSUPPORTED";
 }
 
+/** One version of an add-on, as DescribeAddonVersions lists it (EKS API reference, AddonVersionInfo). */
+export interface AddonVersion {
+  readonly addonVersion: string;
+  readonly compatibilities: readonly { clusterVersion: string; defaultVersion: boolean }[];
+}
+
 export interface GapAnswers {
   /** Instance type → AZs that offer it. */
   offerings: Record<string, string[]>;
   clusterVersions: ClusterVersion[];
+  /** Add-on name → its versions. */
+  addonVersions: Record<string, AddonVersion[]>;
   /** Public SSM parameters (name → value). */
   parameters: Record<string, string>;
   /** "service/QuotaCode" → applied value, for services moto does not know. */
@@ -43,16 +52,7 @@ export interface FakeAwsGaps {
 }
 
 export function emptyAnswers(): GapAnswers {
-  return { offerings: {}, clusterVersions: [], parameters: {}, quotas: {}, errors: {} };
-}
-
-function readBody(message: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on("data", (chunk: Buffer) => chunks.push(chunk));
-    message.on("end", () => resolve(Buffer.concat(chunks)));
-    message.on("error", reject);
-  });
+  return { offerings: {}, clusterVersions: [], addonVersions: {}, parameters: {}, quotas: {}, errors: {} };
 }
 
 /** SigV4 names the service in its scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request. */
@@ -72,6 +72,8 @@ function actionOf(message: IncomingMessage, body: string): string {
   if (query) return query;
   if (message.method === "GET" && (message.url ?? "").startsWith("/cluster-versions"))
     return "DescribeClusterVersions";
+  if (message.method === "GET" && (message.url ?? "").startsWith("/addons/supported-versions"))
+    return "DescribeAddonVersions";
   return "";
 }
 
@@ -94,24 +96,6 @@ function ec2Error(response: ServerResponse, status: number, code: string, messag
 
 function jsonError(response: ServerResponse, status: number, code: string, message: string): void {
   send(response, status, JSON.stringify({ __type: code, message }), "application/x-amz-json-1.1");
-}
-
-function forward(upstream: URL, message: IncomingMessage, body: Buffer, response: ServerResponse): void {
-  const outgoing = request(
-    {
-      host: upstream.hostname,
-      port: upstream.port,
-      method: message.method,
-      path: message.url,
-      headers: message.headers,
-    },
-    (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    },
-  );
-  outgoing.on("error", (error) => send(response, 502, String(error), "text/plain"));
-  outgoing.end(body);
 }
 
 export async function startFakeAwsGaps(motoEndpoint: string): Promise<FakeAwsGaps> {
@@ -183,6 +167,21 @@ export async function startFakeAwsGaps(motoEndpoint: string): Promise<FakeAwsGap
       if (service === "eks" && action === "DescribeClusterVersions") {
         answered.push(key);
         send(response, 200, JSON.stringify({ clusterVersions: answers.clusterVersions }), "application/json");
+        return;
+      }
+      if (service === "eks" && action === "DescribeAddonVersions") {
+        answered.push(key);
+        // GET /addons/supported-versions?addonName=...&kubernetesVersion=...: only the versions
+        // compatible with that Kubernetes version (EKS API reference, DescribeAddonVersions).
+        const query = new URL(message.url ?? "/", "http://fake").searchParams;
+        const name = query.get("addonName") ?? "";
+        const kubernetes = query.get("kubernetesVersion");
+        const versions = (answers.addonVersions[name] ?? []).filter(
+          (version) => !kubernetes || version.compatibilities.some((c) => c.clusterVersion === kubernetes),
+        );
+        const addons =
+          versions.length > 0 ? [{ addonName: name, type: "networking", addonVersions: versions }] : [];
+        send(response, 200, JSON.stringify({ addons }), "application/json");
         return;
       }
       if (service === "ssm" && action === "GetParameter") {

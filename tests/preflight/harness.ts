@@ -114,6 +114,20 @@ export async function startWorld(): Promise<RunningWorld> {
         { clusterVersion: "1.35", versionStatus: "STANDARD_SUPPORT" },
       );
       answers.parameters[AMI_PARAMETER_135] = "ami-0123456789abcdef0";
+      answers.addonVersions["vpc-cni"] = [
+        {
+          addonVersion: "v1.20.4-eksbuild.1",
+          compatibilities: [{ clusterVersion: "1.35", defaultVersion: false }],
+        },
+        {
+          addonVersion: "v1.19.2-eksbuild.1",
+          compatibilities: [{ clusterVersion: "1.35", defaultVersion: true }],
+        },
+        {
+          addonVersion: "v1.18.1-eksbuild.3",
+          compatibilities: [{ clusterVersion: "1.34", defaultVersion: true }],
+        },
+      ];
       // moto has no EC2 quotas in Service Quotas (and no default for this one).
       answers.quotas[ON_DEMAND_VCPUS] = 32;
       registry.images.clear();

@@ -117,9 +117,11 @@ describe("instance-type facts at pulumi preview/up", function () {
 
   it("the entry point (stacks/index.ts) reads EC2's facts before declaring anything and reports misfits as the settings' problems", async () => {
     const config = Object.fromEntries(
-      Object.entries({ ...readStackFile("ningxia").config, "multus-eks:nodeInstanceType": "m4.large" }).map(
-        ([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)],
-      ),
+      Object.entries({
+        ...readStackFile("ningxia").config,
+        "multus-eks:nodeInstanceType": "m4.large",
+        "multus-eks:deployFrom": "vpc",
+      }).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
     );
     const declared: string[] = [];
     pulumi.runtime.setAllConfig(config);

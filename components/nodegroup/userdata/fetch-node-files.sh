@@ -37,17 +37,22 @@ bundle="$work/node-files.tar.gz"
 # The AWS CLI v2 of the AL2023 AMI retries throttling and network errors itself (standard mode);
 # the loop covers a node whose route to S3 or credentials are not there yet.
 fetched=0
+errors="$work/aws-errors"
 for ((attempt = 1; attempt <= attempts; attempt++)); do
   if AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=5 aws s3api get-object \
     --region "$MULTUS_NODE_FILES_REGION" --bucket "$MULTUS_NODE_FILES_BUCKET" \
-    --key "$MULTUS_NODE_FILES_KEY" "$bundle" >/dev/null; then
+    --key "$MULTUS_NODE_FILES_KEY" "$bundle" >/dev/null 2>"$errors"; then
     fetched=1
     break
   fi
-  echo "multus node files: download attempt $attempt of $attempts failed" >&2
+  echo "multus node files: download attempt $attempt of $attempts failed: $(tail -n 1 "$errors")" >&2
   ((attempt < attempts)) && sleep "$((attempt < 5 ? attempt * 2 : 10))"
 done
-((fetched)) || fail "could not download s3://$MULTUS_NODE_FILES_BUCKET/$MULTUS_NODE_FILES_KEY"
+# The AWS CLI's own words say why (NoSuchKey: deleted; AccessDenied: the node role or the bucket
+# policy); the object is what `pulumi up` uploads for this node group.
+((fetched)) || fail "could not download s3://$MULTUS_NODE_FILES_BUCKET/$MULTUS_NODE_FILES_KEY" \
+  "($(tail -n 1 "$errors")); it is the node files object of this node group: run pulumi up for" \
+  "the stack to upload it again, or restore an earlier version (the bucket keeps every version)"
 
 actual="$(sha256sum "$bundle" | cut -d ' ' -f 1)" || fail "cannot compute the digest of the download"
 if [[ "$actual" != "$MULTUS_NODE_FILES_SHA256" ]]; then

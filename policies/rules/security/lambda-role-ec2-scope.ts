@@ -160,7 +160,7 @@ export const lambdaRoleEc2Scope: StackValidationPolicy = {
   name: LAMBDA_ROLE_EC2_SCOPE,
   description:
     'IAM policies of Lambda roles grant no mutating EC2 action on Resource "*" (Describe* on "*" is fine).',
-  enforcementLevel: "advisory",
+  enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       acceptConditions: {

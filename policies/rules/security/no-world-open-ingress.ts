@@ -1,6 +1,12 @@
 /**
- * no-world-open-ingress: no security group lets the whole internet reach SSH (or another sensitive
- * port) or every port/protocol. "The whole internet" is any set of sources whose union is all of
+ * no-world-open-ingress: no security group lets the whole internet reach every protocol, every TCP
+ * or UDP port, any protocol whose ports EC2 cannot restrict (SCTP...), a sensitive TCP port (SSH,
+ * RDP, the Kubernetes API) or a telecom port (GTP-C/U, PFCP, Diameter, S1AP).
+ *
+ * EC2's rule semantics (EC2 API reference, IpPermission): IpProtocol is a name (tcp, udp, icmp,
+ * icmpv6) or an IANA protocol number, -1 means every protocol; ports apply to TCP and UDP only
+ * (ICMP uses them for type and code), and "if you specify a protocol other than tcp, udp, icmp, or
+ * icmpv6, traffic on all ports is allowed, regardless of any ports you specify". "The whole internet" is any set of sources whose union is all of
  * IPv4 or IPv6 (0.0.0.0/1 + 128.0.0.0/1 is as open as 0.0.0.0/0), collected over every rule of the
  * same security group: standalone rules (aws.vpc.SecurityGroupIngressRule, aws.ec2.SecurityGroupRule
  * of type ingress, tied to their group through propertyDependencies.securityGroupId or the literal
@@ -13,6 +19,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { worldCoveredFamilies } from "../../../components/model/world-cover";
+import { SCTP_PROTOCOL, TELECOM_PORTS } from "../../../components/vpc/telecom-ports";
 import { configWithDefaults } from "../support/config";
 import { isRecord } from "../support/known";
 import { StackView, label, linkedThrough } from "../support/stack";
@@ -24,7 +31,10 @@ export interface IngressConfig {
   sensitivePorts: number[];
 }
 
-const DEFAULTS: IngressConfig = { sensitivePorts: [22, 3389] };
+/** SSH, RDP and the Kubernetes API server's port. */
+const DEFAULTS: IngressConfig = { sensitivePorts: [22, 3389, 6443] };
+
+const TCP_PORT_NAMES: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP", 6443: "Kubernetes API" };
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -40,12 +50,45 @@ export interface IngressPermission {
   readonly sources: string[];
 }
 
+/** IANA numbers of the protocols EC2 also accepts by name. */
+const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
+  "6": "tcp",
+  "17": "udp",
+  "1": "icmp",
+  "58": "icmpv6",
+};
+
+/** "all", a protocol name (tcp, udp, icmp, icmpv6), or the IANA number of any other protocol. */
 function normalizedProtocol(protocol: unknown): string {
-  const text = String(protocol ?? "").toLowerCase();
+  const text = String(protocol ?? "")
+    .trim()
+    .toLowerCase();
   if (text === "-1" || text === "all") return "all";
-  if (text === "6") return "tcp";
-  if (text === "17") return "udp";
-  return text;
+  return PROTOCOL_NAMES[text] ?? text;
+}
+
+/** Protocols whose rules EC2 restricts by port; any other opens all its traffic. */
+const PORTED = new Set(["tcp", "udp"]);
+const NOT_PORTS = new Set(["icmp", "icmpv6"]);
+
+function describeProtocol(protocol: string): string {
+  return protocol === SCTP_PROTOCOL
+    ? "SCTP (protocol 132)"
+    : PORTED.has(protocol)
+      ? protocol.toUpperCase()
+      : `protocol ${protocol}`;
+}
+
+/** Whether the permission lets `protocol` traffic to `port` in (every port when undefined). */
+function opens(permission: IngressPermission, protocol: string, port?: number): boolean {
+  const own = normalizedProtocol(permission.protocol);
+  if (own === "all") return true;
+  if (own !== protocol) return false;
+  if (!PORTED.has(own)) return true;
+  const from = permission.fromPort ?? 0;
+  const to = permission.toPort ?? 65535;
+  // Port 0 is reserved for TCP and UDP: 1-65535 is every port.
+  return port === undefined ? from <= 1 && to >= 65535 : from <= port && port <= to;
 }
 
 interface Exposure {
@@ -56,21 +99,25 @@ interface Exposure {
 /** What a world-reachable permission must never expose, most severe first. */
 function exposures(config: IngressConfig): Exposure[] {
   const all = (permission: IngressPermission): boolean => normalizedProtocol(permission.protocol) === "all";
-  const fullRange = (permission: IngressPermission, protocol: string): boolean =>
-    normalizedProtocol(permission.protocol) === protocol &&
-    (permission.fromPort ?? 0) <= 0 &&
-    (permission.toPort ?? 65535) >= 65535;
   return [
     { what: "every protocol and port", matches: all },
-    { what: "every TCP port", matches: (p) => all(p) || fullRange(p, "tcp") },
-    { what: "every UDP port", matches: (p) => all(p) || fullRange(p, "udp") },
+    { what: "every TCP port", matches: (p) => opens(p, "tcp") },
+    { what: "every UDP port", matches: (p) => opens(p, "udp") },
+    // Any other protocol but ICMP is open on every port, whatever the rule's ports say.
+    {
+      what: "every port of a protocol EC2 cannot restrict by port",
+      matches: (p) => {
+        const own = normalizedProtocol(p.protocol);
+        return own !== "all" && !PORTED.has(own) && !NOT_PORTS.has(own);
+      },
+    },
+    ...TELECOM_PORTS.map((telecom) => ({
+      what: `${describeProtocol(telecom.protocol)} port ${telecom.port} (${telecom.description})`,
+      matches: (p: IngressPermission) => opens(p, telecom.protocol, telecom.port),
+    })),
     ...config.sensitivePorts.map((port) => ({
-      what: `TCP port ${port}${port === 22 ? " (SSH)" : ""}`,
-      matches: (p: IngressPermission) =>
-        all(p) ||
-        (normalizedProtocol(p.protocol) === "tcp" &&
-          (p.fromPort ?? 0) <= port &&
-          port <= (p.toPort ?? 65535)),
+      what: `TCP port ${port}${TCP_PORT_NAMES[port] ? ` (${TCP_PORT_NAMES[port]})` : ""}`,
+      matches: (p: IngressPermission) => opens(p, "tcp", port),
     })),
   ];
 }
@@ -167,7 +214,7 @@ function checkStack(args: StackValidationArgs, report: ReportViolation): void {
 export const noWorldOpenIngress: StackValidationPolicy = {
   name: NO_WORLD_OPEN_INGRESS,
   description:
-    "Security groups do not open SSH (or other sensitive ports) or all ports/protocols to sources covering the whole internet.",
+    "Security groups do not open all protocols, all TCP/UDP ports, port-less protocols such as SCTP, sensitive TCP ports (SSH, RDP, Kubernetes API) or the telecom ports to sources covering the whole internet.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -1,6 +1,7 @@
 /** Every preflight check, in the order of the summary table. */
 import type { Check } from "../types";
 import { credentialsChecks } from "./credentials";
+import { deploymentChecks } from "./deployment";
 import { imageChecks } from "./images";
 import { instanceTypeChecks } from "./instance-type";
 import { kubernetesChecks } from "./kubernetes";
@@ -16,4 +17,5 @@ export const ALL_CHECKS: readonly Check[] = [
   ...imageChecks,
   ...quotaChecks,
   ...machineChecks,
+  ...deploymentChecks,
 ];

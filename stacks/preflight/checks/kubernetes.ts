@@ -4,7 +4,12 @@
  * or, with nodeAmiId, the AMI exists (DescribeImages).
  */
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import { DescribeClusterVersionsCommand, type ClusterVersionInformation } from "@aws-sdk/client-eks";
+import {
+  DescribeAddonVersionsCommand,
+  DescribeClusterVersionsCommand,
+  type AddonVersionInfo,
+  type ClusterVersionInformation,
+} from "@aws-sdk/client-eks";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { eksOptimizedAmiReference } from "../../../components/nodegroup/plan";
 import { awsCallFailed, Check, errorName, fail, pass } from "../types";
@@ -56,6 +61,58 @@ export const kubernetesChecks: readonly Check[] = [
       }
       const extended = mine.versionStatus === "EXTENDED_SUPPORT" ? " (extended support: billed extra)" : "";
       return pass(`Kubernetes ${kubernetesVersion} offered in ${region.name}${extended}`);
+    },
+  },
+  {
+    family: "kubernetes",
+    name: "VPC CNI version",
+    async run(context) {
+      const { kubernetesVersion, vpcCniVersion, region } = context.settings;
+      const versions: AddonVersionInfo[] = [];
+      try {
+        let nextToken: string | undefined;
+        do {
+          const page = await context.aws.eks.send(
+            new DescribeAddonVersionsCommand({ addonName: "vpc-cni", kubernetesVersion, nextToken }),
+          );
+          versions.push(...(page.addons ?? []).flatMap((addon) => addon.addonVersions ?? []));
+          nextToken = page.nextToken;
+        } while (nextToken);
+      } catch (error) {
+        return awsCallFailed(
+          "EKS DescribeAddonVersions",
+          error,
+          "grant eks:DescribeAddonVersions, or run again",
+        );
+      }
+      const offered = versions.map((version) => version.addonVersion ?? "").filter(Boolean);
+      const isDefault = (version: AddonVersionInfo): boolean =>
+        (version.compatibilities ?? []).some(
+          (compatibility) =>
+            compatibility.clusterVersion === kubernetesVersion && compatibility.defaultVersion,
+        );
+      const eksDefault = versions.find(isDefault)?.addonVersion;
+      const listed = `offered for Kubernetes ${kubernetesVersion} in ${region.name}: ${offered.join(", ") || "none"}`;
+      if (offered.length === 0) {
+        return fail(
+          listed,
+          `EKS offers no vpc-cni add-on for Kubernetes ${kubernetesVersion} here: choose another kubernetesVersion`,
+        );
+      }
+      if (!vpcCniVersion) {
+        return pass(
+          `vpcCniVersion empty: EKS's default ${eksDefault ?? "(none marked)"} at creation, then held; ${listed}`,
+        );
+      }
+      if (!offered.includes(vpcCniVersion)) {
+        return fail(
+          `vpcCniVersion ${vpcCniVersion} is not ${listed}`,
+          `set vpcCniVersion to one of them (pulumi config set multus-eks:vpcCniVersion ${eksDefault ?? offered[0]}), or leave it empty for EKS's default`,
+        );
+      }
+      return pass(
+        `vpcCniVersion ${vpcCniVersion}${vpcCniVersion === eksDefault ? " (EKS's default)" : ""}; ${listed}`,
+      );
     },
   },
   {
