@@ -6,7 +6,11 @@
  * 1. cost: one call on a node, the plugin (stdlib SigV4) versus the AWS CLI, RSS and CPU, and wall
  *    time under the Multus daemon's limits (ipam-cost.ts).
  * 2. latency: pod ADD latency (min / median / p95) and EC2 requests per ADD (all, and writes:
- *    Assign + Unassign) at 1, 20 and 100 concurrent ADDs spread over 10 nodes on one /24 range.
+ *    Assign + Unassign) at 1, 20 and 100 concurrent ADDs spread over 10 nodes on one /24 range, and
+ *    10 at once on one node (what each node of the 100 sees); with the warm set's spares off and on
+ *    (--spares). The plugin processes' CPU is measured (GNU time): every ADD is a Python process,
+ *    and the simulated nodes share this machine's cores, which sets a floor under the latency. They
+ *    run at nice 10, so that the stand-ins for EC2 and IMDS (not on the node's CPUs on AWS) keep up.
  * 3. fill: time to exhaust the range (every address held), release it, and refill it.
  * 4. trial: the seeded race trial (tests/vpc-ip/race-trial.ts): ADD, DEL (also during an ADD),
  *    CHECK, reconcile and reboots with Describe lag, throttling storms and lost replies.
@@ -14,9 +18,14 @@
  * live pods at once; EC2's holders are shown beside it.
  *
  * Options: --sections cost,latency,fill,trial  --concurrency 1,20,100  --nodes 10  --cost-rounds 3
+ *          --spares 0 (comma-separated: MULTUS_VPC_IP_WARM_SPARES values to compare)
  *          --instance-type c5.4xlarge  --plugin PATH (another version of the plugin, to compare)
  *          --trial-ops 1000  --trial-nodes 4  --trial-seed bench  --trial-concurrency 8
  */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { startMoto } from "../../tests/support/moto";
 import { runRaceTrial, type TrialReport } from "../../tests/vpc-ip/race-trial";
@@ -40,6 +49,8 @@ interface AddRun {
   ok: boolean;
   address?: string;
   code?: number;
+  /** CPU seconds of the plugin process (user + system), when measured. */
+  cpu?: number;
 }
 
 function requests(world: VpcIpWorld, actions: readonly string[]): number {
@@ -50,15 +61,56 @@ function throttled(world: VpcIpWorld): number {
   return [...world.proxy.stats.values()].reduce((sum, entry) => sum + entry.throttled, 0);
 }
 
-async function timedAdd(world: VpcIpWorld, node: SimNode, id: string): Promise<AddRun> {
-  const started = performance.now();
-  const outcome = await world.invoke(node, "ADD", id, { netns: "/proc/self/ns/net" });
-  const ms = performance.now() - started;
-  if (outcome.exitCode !== 0) {
-    return { id, ms, ok: false, code: (JSON.parse(outcome.stdout || "{}") as { code?: number }).code };
+function runOf(id: string, ms: number, exitCode: number, stdout: string, cpu?: number): AddRun {
+  if (exitCode !== 0) {
+    return { id, ms, ok: false, cpu, code: (JSON.parse(stdout || "{}") as { code?: number }).code };
   }
-  const result = JSON.parse(outcome.stdout) as { ips: { address: string }[] };
-  return { id, ms, ok: true, address: result.ips[0].address.split("/")[0] };
+  const result = JSON.parse(stdout) as { ips: { address: string }[] };
+  return { id, ms, ok: true, cpu, address: result.ips[0].address.split("/")[0] };
+}
+
+async function timedAdd(
+  world: VpcIpWorld,
+  node: SimNode,
+  id: string,
+  extraEnv: Record<string, string> = {},
+): Promise<AddRun> {
+  const started = performance.now();
+  const outcome = await world.invoke(node, "ADD", id, { netns: "/proc/self/ns/net", extraEnv });
+  return runOf(id, performance.now() - started, outcome.exitCode, outcome.stdout);
+}
+
+/** An ADD whose process CPU GNU time measures (its own CPU cost is a few milliseconds). */
+async function cpuTimedAdd(
+  world: VpcIpWorld,
+  node: SimNode,
+  id: string,
+  extraEnv: Record<string, string>,
+): Promise<AddRun> {
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ipam-add-")), "time");
+  // At nice 10: on AWS, EC2 and IMDS do not run on the node, so their stand-ins here (the proxy, the
+  // fake IMDS and moto) must not starve behind the nodes' plugin processes.
+  const child = spawn("nice", ["-n", "10", "/usr/bin/time", "-o", report, "-f", "%U %S", world.plugin], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: id,
+      CNI_NETNS: "/proc/self/ns/net",
+      CNI_IFNAME: "net1",
+      CNI_PATH: "/usr/lib/cni",
+      ...world.nodeEnv(node),
+      ...extraEnv,
+    },
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdin.end(JSON.stringify(world.config()));
+  const started = performance.now();
+  const exitCode = await new Promise<number>((done) => child.once("close", (code) => done(code ?? -1)));
+  const ms = performance.now() - started;
+  const [user, system] = fs.readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  fs.rmSync(path.dirname(report), { recursive: true, force: true });
+  return runOf(id, ms, exitCode, stdout, user + system);
 }
 
 /** Runs tasks with at most `limit` in flight. */
@@ -135,21 +187,44 @@ async function costSection(settings: BenchSettings, rounds: number): Promise<voi
   );
 }
 
-async function latencySection(settings: BenchSettings, concurrencies: number[]): Promise<void> {
+async function latencySection(
+  settings: BenchSettings,
+  concurrencies: number[],
+  sparesList: number[],
+): Promise<void> {
   const rows: (string | number)[][] = [];
-  for (const concurrency of concurrencies) {
+  const cores = os.cpus().length;
+  const bursts: { label: string; concurrency: number; nodes: number; spares: number }[] = [];
+  for (const spares of sparesList) {
+    for (const concurrency of concurrencies) {
+      bursts.push({
+        label: `${concurrency} over ${settings.nodeCount} nodes`,
+        concurrency,
+        nodes: settings.nodeCount,
+        spares,
+      });
+    }
+    bursts.push({ label: "10 on 1 node", concurrency: 10, nodes: 1, spares });
+  }
+  for (const { label, concurrency, nodes, spares } of bursts) {
     const world = await benchWorld(settings);
+    const extraEnv = { MULTUS_VPC_IP_WARM_SPARES: String(spares) };
     // One ADD at a time is measured ten times; bursts once.
-    const bursts = concurrency === 1 ? 10 : 1;
+    const repeats = concurrency === 1 ? 10 : 1;
     const runs: AddRun[] = [];
     const live = new LivePods();
     const before = requests(world, EC2_ACTIONS);
     const writesBefore = requests(world, WRITE_ACTIONS);
-    for (let burst = 0; burst < bursts; burst++) {
+    for (let repeat = 0; repeat < repeats; repeat++) {
       runs.push(
         ...(await Promise.all(
           Array.from({ length: concurrency }, (_, index) =>
-            timedAdd(world, world.nodes[index % settings.nodeCount], `c${concurrency}-b${burst}-p${index}`),
+            cpuTimedAdd(
+              world,
+              world.nodes[index % nodes],
+              `c${concurrency}-n${nodes}-r${repeat}-p${index}`,
+              extraEnv,
+            ),
           ),
         )),
       );
@@ -158,12 +233,16 @@ async function latencySection(settings: BenchSettings, concurrencies: number[]):
     const calls = requests(world, EC2_ACTIONS) - before;
     const writes = requests(world, WRITE_ACTIONS) - writesBefore;
     const ok = runs.filter((run) => run.ok).map((run) => run.ms);
+    const cpu = runs.map((run) => run.cpu ?? 0);
     rows.push([
-      concurrency,
+      label,
+      spares,
       `${ok.length}/${runs.length}`,
       (Math.min(...ok) / 1000).toFixed(2),
       (percentile(ok, 50) / 1000).toFixed(2),
       (percentile(ok, 95) / 1000).toFixed(2),
+      percentile(cpu, 50).toFixed(3),
+      (cpu.reduce((sum, value) => sum + value, 0) / repeats / cores).toFixed(2),
       (calls / runs.length).toFixed(2),
       (writes / runs.length).toFixed(2),
       throttled(world),
@@ -173,16 +252,19 @@ async function latencySection(settings: BenchSettings, concurrencies: number[]):
     await world.close();
   }
   console.log(
-    `\n## Pod ADD latency, ${settings.nodeCount} ${settings.instanceType} nodes, one range of a /24 (.${RANGE_START}-.${RANGE_END}), EC2 throttling buckets\n`,
+    `\n## Pod ADD latency, ${settings.instanceType} nodes, one range of a /24 (.${RANGE_START}-.${RANGE_END}), EC2 throttling buckets, ${cores} cores here\n`,
   );
   console.log(
     markdownTable(
       [
         "concurrent ADDs",
+        "spares",
         "ok",
         "min s",
         "median s",
         "p95 s",
+        "plugin CPU s (median)",
+        `CPU floor s (burst CPU / ${cores} cores)`,
         "EC2 requests per ADD",
         "EC2 writes per ADD",
         "throttled",
@@ -268,6 +350,23 @@ async function fillSection(settings: BenchSettings): Promise<void> {
   releaseRow[0] += ` (${delsRetried} DELs retried)`;
   rows.push(releaseRow);
   rows.push(await phase(`refill (${RANGE_SIZE} ADDs, 20 at a time)`, addAll));
+  // Everything released again, then every node's reconcile past the warm sets' idle bound: what EC2
+  // still holds would be a leak.
+  const drainRow = await phase(
+    "release again, then each node's reconcile once its warm set is idle",
+    async () => {
+      await releaseAll();
+      await Promise.all(
+        world.nodes.map((node) =>
+          world.reconcile(node, {
+            MULTUS_VPC_IP_RECONCILE_GRACE_SECONDS: "0",
+            MULTUS_VPC_IP_WARM_IDLE_SECONDS: "0",
+          }),
+        ),
+      );
+    },
+  );
+  rows.push(drainRow);
   await world.close();
   console.log(
     `\n## Exhaust, release and refill the range over ${settings.nodeCount} ${settings.instanceType} nodes\n`,
@@ -351,7 +450,13 @@ async function main(): Promise<void> {
     if (sections.includes("cost"))
       await costSection(settings, positiveIntegers(cliOption("cost-rounds", "3"), "cost-rounds")[0]);
     if (sections.includes("latency"))
-      await latencySection(settings, positiveIntegers(cliOption("concurrency", "1,20,100"), "concurrency"));
+      await latencySection(
+        settings,
+        positiveIntegers(cliOption("concurrency", "1,20,100"), "concurrency"),
+        cliOption("spares", "0")
+          .split(",")
+          .map((value) => Number(value.trim())),
+      );
     if (sections.includes("fill")) await fillSection(settings);
     if (sections.includes("trial")) await trialSection(settings);
   } finally {

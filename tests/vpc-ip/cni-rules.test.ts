@@ -15,8 +15,7 @@ import * as path from "node:path";
 import { runCni, type CniCommand } from "../ipam/cni";
 import { HOST_LOCAL } from "../ipam/netns";
 import { requireHostLocal } from "../ipam/support";
-import { useMoto } from "../support/moto";
-import { isCniError, NETWORK, VpcIpWorld } from "./world";
+import { isCniError, NETWORK, useWorlds } from "./world";
 
 /** host-local (the reference) on a range like the world's .70-.80, with the given pinned ips. */
 async function hostLocal(command: CniCommand, cniVersion: string, ips?: string[]) {
@@ -51,19 +50,14 @@ async function hostLocal(command: CniCommand, cniVersion: string, ips?: string[]
 
 describe("multus-vpc-ip: CNI corners, against the reference plugins and the spec", function () {
   this.timeout(120_000);
-  const moto = useMoto();
-  let world: VpcIpWorld | undefined;
+  const worlds = useWorlds();
   before(function () {
     requireHostLocal(this);
-  });
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
   });
 
   it("CHECK on a 0.3.x config gets the reference plugins' answer", async () => {
     const reference = isCniError((await hostLocal("CHECK", "0.3.1")).outcome);
-    world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
+    const world = await worlds.create({ nodes: 1 });
     const [node] = world.nodes;
     await world.invoke(node, "ADD", "pod-a", { cniVersion: "0.3.1" });
     for (const cniVersion of ["0.3.0", "0.3.1"]) {
@@ -80,7 +74,7 @@ describe("multus-vpc-ip: CNI corners, against the reference plugins and the spec
       const reference = await hostLocal("ADD", "1.0.0", [...ips]);
       assert.ok(isCniError(reference.outcome), `host-local accepted it: ${reference.outcome.stdout}`);
       assert.deepEqual(reference.allocated, []);
-      world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
+      const world = await worlds.create({ nodes: 1 });
       const error = isCniError(await world.invoke(world.nodes[0], "ADD", "pod-a", { ips: [...ips] }));
       assert.equal(error?.code, 7, JSON.stringify(error));
       assert.equal((await world.holders()).size, 0);
@@ -88,7 +82,7 @@ describe("multus-vpc-ip: CNI corners, against the reference plugins and the spec
   }
 
   it("DEL without ipam.network, or of a network the node does not know, succeeds (nothing to release)", async () => {
-    world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
+    const world = await worlds.create({ nodes: 1 });
     const [node] = world.nodes;
     const base = world.config() as { ipam: Record<string, unknown> };
     for (const ipam of [
@@ -111,7 +105,7 @@ describe("multus-vpc-ip: CNI corners, against the reference plugins and the spec
   });
 
   it("an ipam.network that is not a Kubernetes name touches nothing outside the state directory", async () => {
-    world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
+    const world = await worlds.create({ nodes: 1 });
     const [node] = world.nodes;
     fs.mkdirSync(node.stateDir, { recursive: true });
     // What `..`-paths from the state directory would reach, and an absolute one.

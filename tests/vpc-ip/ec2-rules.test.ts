@@ -16,9 +16,9 @@
  */
 import { strict as assert } from "node:assert";
 import { AssignPrivateIpAddressesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { motoClientConfig, useMoto } from "../support/moto";
+import { motoClientConfig } from "../support/moto";
 import { bucketSpecFor, EC2_THROTTLE_TABLE, requestBucket } from "../../lambda/bench/token-bucket";
-import { addressOf, isCniError, VpcIpWorld } from "./world";
+import { addressOf, isCniError, useWorlds } from "./world";
 
 describe("EC2's documented throttling buckets, as the fidelity layer applies them", () => {
   it("Assign and Unassign: 100 burst, 5 a second each; Describe: 50/10 unfiltered, 100/20 filtered", () => {
@@ -52,16 +52,11 @@ describe("EC2's documented throttling buckets, as the fidelity layer applies the
 
 describe("multus-vpc-ip against EC2's documented rules (fidelity layer)", function () {
   this.timeout(180_000);
-  const moto = useMoto();
-  let world: VpcIpWorld | undefined;
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const worlds = useWorlds();
 
   it("every Describe it makes is filtered: none uses the unfiltered bucket", async () => {
     // An unfiltered bucket of one token: a second unfiltered Describe would be throttled.
-    world = await VpcIpWorld.create(moto.endpoint, {
+    const world = await worlds.create({
       nodes: 1,
       rangeStart: 70,
       rangeEnd: 71,
@@ -87,7 +82,7 @@ describe("multus-vpc-ip against EC2's documented rules (fidelity layer)", functi
   });
 
   it("c5.large: 9 pods of a network per node (10 addresses per ENI, the primary included), then a clear error", async () => {
-    world = await VpcIpWorld.create(moto.endpoint, {
+    const world = await worlds.create({
       nodes: 1,
       rangeStart: 70,
       rangeEnd: 93,
@@ -129,7 +124,7 @@ describe("multus-vpc-ip against EC2's documented rules (fidelity layer)", functi
   });
 
   it("a collision answered with InvalidIPAddress.InUse is a taken address too: pinned gets 105, unpinned the next one", async () => {
-    world = await VpcIpWorld.create(moto.endpoint, {
+    const world = await worlds.create({
       nodes: 2,
       rangeStart: 70,
       rangeEnd: 72,

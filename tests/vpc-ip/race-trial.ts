@@ -10,7 +10,7 @@
  * - live pods without their address: at quiet checkpoints, a live pod whose address EC2 (moto, read
  *   directly) does not hold on its node's ENI (the VPC no longer routes it to the pod);
  * - leaks: addresses EC2 still holds once every pod got its DEL (retried as kubelet does) and every
- *   node ran its reconcile.
+ *   node ran its reconcile with no idle time left to the warm sets.
  * A pod is live from its ADD's success until its DEL is issued or its node reboots; an ADD that
  * succeeds after its pod's DEL was issued (the runtime had given up on it) never makes a live pod.
  */
@@ -151,12 +151,21 @@ export async function runRaceTrial(motoEndpoint: string, options: TrialOptions):
   const inFlight = new Set<Promise<void>>();
   let podCount = 0;
 
-  const run = (node: SimNode, command: CniCommand | "reconcile", pod?: TrialPod): Promise<CniOutcome> => {
+  const run = (
+    node: SimNode,
+    command: CniCommand | "reconcile",
+    pod?: TrialPod,
+    extraEnv: Record<string, string> = {},
+  ): Promise<CniOutcome> => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       ...world.nodeEnv(node),
+      // No grace for new records, and warm addresses idle for 3 s are released: the reconcile
+      // races the ADDs that take warm addresses.
       MULTUS_VPC_IP_RECONCILE_GRACE_SECONDS: "0",
+      MULTUS_VPC_IP_WARM_IDLE_SECONDS: "3",
       ...options.extraEnv,
+      ...extraEnv,
     };
     if (command !== "reconcile") {
       Object.assign(env, {
@@ -345,8 +354,13 @@ export async function runRaceTrial(motoEndpoint: string, options: TrialOptions):
       report.delRetries += retry.length;
       await Promise.all(retry.map((pod) => del(pod)));
     }
+    // The warm sets shrink to nothing once idle: what is left in EC2 then is a leak.
     for (let round = 0; round < 3; round++) {
-      await Promise.all(world.nodes.map((node) => run(node, "reconcile")));
+      await Promise.all(
+        world.nodes.map((node) =>
+          run(node, "reconcile", undefined, { MULTUS_VPC_IP_WARM_IDLE_SECONDS: "0" }),
+        ),
+      );
     }
     report.leaks = [...(await world.holders()).keys()].sort();
     for (const stats of world.proxy.stats.values()) {

@@ -14,8 +14,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeNetworkInterfacesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { motoClientConfig, useMoto } from "../support/moto";
-import { addressOf, isCniError, VpcIpWorld, type SimNode } from "./world";
+import { motoClientConfig } from "../support/moto";
+import { addressOf, isCniError, VpcIpWorld, useWorlds, type SimNode } from "./world";
 
 const GRACE_NOW = { MULTUS_VPC_IP_RECONCILE_GRACE_SECONDS: "0" };
 const HOLD_MS = 3_000;
@@ -74,20 +74,16 @@ async function checkPasses(world: VpcIpWorld, node: SimNode, id: string, netns: 
 
 describe("multus-vpc-ip: the three races of issue 19 (fidelity layer with Describe lag and held calls)", function () {
   this.timeout(180_000);
-  const moto = useMoto();
-  let world: VpcIpWorld | undefined;
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const worlds = useWorlds();
 
   it("1. a stale Describe never grants an address: Q released .77, R claimed it, Q's next pod gets 105", async () => {
-    world = await VpcIpWorld.create(moto.endpoint, {
+    const world = await worlds.create({
       nodes: 2,
       proxy: { fidelity: { describeLag: { minMs: LAG_MS, maxMs: LAG_MS } } },
     });
     const [q, r] = world.nodes;
-    const pinned = { ips: ["10.0.4.77/24"] };
+    // No warm set: P's DEL releases .77 in EC2 (with one, .77 would stay warm on Q).
+    const pinned = { ips: ["10.0.4.77/24"], extraEnv: { MULTUS_VPC_IP_WARM_ADDRESSES: "0" } };
     const viaProxy = new EC2Client({ ...motoClientConfig(world.proxy.endpoint), maxAttempts: 1 });
     const describedOnQ = async (): Promise<boolean> => {
       const answer = await viaProxy.send(
@@ -116,7 +112,7 @@ describe("multus-vpc-ip: the three races of issue 19 (fidelity layer with Descri
 
   it("2. the reconcile's release cannot hit a new pod: a DEL and a new claim of the address wait for it", async () => {
     const hold = holdFirst("UnassignPrivateIpAddresses", "10.0.4.75");
-    world = await VpcIpWorld.create(moto.endpoint, {
+    const world = await worlds.create({
       nodes: 1,
       proxy: { fidelity: { holdMs: hold.holdMs } },
     });
@@ -149,7 +145,7 @@ describe("multus-vpc-ip: the three races of issue 19 (fidelity layer with Descri
 
   it("3. a late ADD never overwrites another pod's record: the DEL that came during it wins", async () => {
     const hold = holdFirst("AssignPrivateIpAddresses", "10.0.4.75");
-    world = await VpcIpWorld.create(moto.endpoint, {
+    const world = await worlds.create({
       nodes: 1,
       proxy: { fidelity: { holdMs: hold.holdMs } },
     });

@@ -20,7 +20,7 @@ import { startChaosProxy, type ChaosProxy, type ChaosProxyOptions } from "../../
 import { CLUSTER_TAG_KEY, NO_MANAGE_TAG_KEY } from "../../components/model/tags";
 import { runCni, type CniCommand, type CniOutcome } from "../ipam/cni";
 import { eniMetadataTree, startFakeImds, type FakeImds, type ImdsTree } from "../support/fake-imds";
-import { MOTO_REGION, motoClientConfig, REPO_ROOT } from "../support/moto";
+import { MOTO_REGION, motoClientConfig, REPO_ROOT, useMoto } from "../support/moto";
 
 export const VPC_IP_PLUGIN = path.join(REPO_ROOT, "components/nodegroup/rootfs/opt/cni/bin/multus-vpc-ip");
 export const CLUSTER = "vpc-ip-test";
@@ -265,6 +265,29 @@ export class VpcIpWorld {
     this.ec2.destroy();
     fs.rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/**
+ * Mocha helper: a moto server for the calling describe block and one world per test, closed after
+ * the test. `create` makes the test's world; `moto` is for tests that need the server itself.
+ */
+export function useWorlds(): {
+  readonly moto: { readonly endpoint: string };
+  create(options: WorldOptions): Promise<VpcIpWorld>;
+} {
+  const moto = useMoto();
+  let current: VpcIpWorld | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    moto,
+    async create(options) {
+      current = await VpcIpWorld.create(moto.endpoint, options);
+      return current;
+    },
+  };
 }
 
 /** IMDS of one node: its region, the partition's domain, role credentials, its Multus ENI. */
