@@ -17,11 +17,17 @@ import { Agent, createServer, request, type IncomingMessage, type ServerResponse
 import type { AddressInfo } from "node:net";
 import { motoClientConfig } from "../../tests/support/moto";
 import { autoScalingError, ec2Error, requestLimitExceeded, serverError, type Reply } from "./aws-replies";
-import { Ec2Fidelity, type Forwarded } from "./ec2-fidelity";
+import { Ec2Fidelity, type Ec2FidelityOptions, type Forwarded } from "./ec2-fidelity";
 import { FaultInjector, type TargetedFault } from "./fault-injector";
 import { LatencyModel, type LatencyOptions } from "./latency-model";
 import { LifecycleLedger } from "./lifecycle-ledger";
-import { EC2_THROTTLE_TABLE, TokenBucket, bucketSpecFor, type ThrottleTable } from "./token-bucket";
+import {
+  EC2_THROTTLE_TABLE,
+  TokenBucket,
+  bucketSpecFor,
+  requestBucket,
+  type ThrottleTable,
+} from "./token-bucket";
 
 export type Service = "ec2" | "autoscaling" | "other";
 
@@ -36,6 +42,8 @@ export interface ChaosProxyOptions {
   faults?: TargetedFault[];
   /** Answer as EC2 where moto is lenient (ClientToken, attach conflicts, addresses). Default true. */
   ec2Fidelity?: boolean;
+  /** Options of the EC2 fidelity layer (Describe lag, per-ENI limits, collision codes). */
+  fidelity?: Ec2FidelityOptions;
   /** EC2-like latency (round trip, attach time); off when absent. */
   latency?: LatencyOptions;
   nowMs?: () => number;
@@ -96,7 +104,10 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
   const ledger = new LifecycleLedger();
   const faults = new FaultInjector(options.faults ?? [], options.randomErrorRate ?? 0, options.seed ?? 1);
   const upstreamEc2 = new EC2Client({ ...motoClientConfig(options.upstream), maxAttempts: 1 });
-  const fidelity = new Ec2Fidelity(upstreamEc2, options.seed ?? 1);
+  const fidelity = new Ec2Fidelity(upstreamEc2, options.seed ?? 1, {
+    nowMs: options.nowMs,
+    ...options.fidelity,
+  });
   const useFidelity = options.ec2Fidelity ?? true;
   const latency = options.latency ? new LatencyModel(options.latency, options.nowMs) : undefined;
 
@@ -108,12 +119,13 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     }
     return entry;
   };
-  const bucketOf = (action: string): TokenBucket | undefined => {
+  const bucketOf = (action: string, params: URLSearchParams): TokenBucket | undefined => {
     if (!throttle) return undefined;
-    let bucket = buckets.get(action);
+    const { key, spec } = requestBucket(throttle, action, params);
+    let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(bucketSpecFor(throttle, action), options.nowMs);
-      buckets.set(action, bucket);
+      bucket = new TokenBucket(spec, options.nowMs);
+      buckets.set(key, bucket);
     }
     return bucket;
   };
@@ -174,7 +186,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       entry.injected++;
       return ec2Error(403, "UnauthorizedOperation", `You are not authorized to perform ${action}`);
     }
-    if (service === "ec2" && bucketOf(action)?.tryTake() === false) {
+    if (service === "ec2" && bucketOf(action, params)?.tryTake() === false) {
       entry.throttled++;
       return throttled();
     }

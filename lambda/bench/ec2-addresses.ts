@@ -1,10 +1,21 @@
 /**
- * Two EC2 address rules that moto 5.2 does not enforce (anchors.md, "EC2 addresses"), applied by
- * the chaos proxy in front of it:
+ * EC2's address rules that moto 5.2 does not enforce (anchors.md, "EC2 addresses"), applied by the
+ * chaos proxy in front of it:
  * - One holder per address in a subnet. CreateNetworkInterface naming an address another ENI holds
- *   fails with InvalidIPAddress.InUse; AssignPrivateIpAddresses naming one fails with
- *   Resource.AlreadyAssigned (the code EC2's API error list gives for "private IP address is already
- *   assigned"), unless AllowReassignment=true, which moves a secondary address to the caller.
+ *   fails with InvalidIPAddress.InUse; AssignPrivateIpAddresses naming an address a resource holds
+ *   fails with Resource.AlreadyAssigned ("The specified private IP address is already assigned to a
+ *   resource. Unassign the private IP first, or use a different private IP address": EC2 API
+ *   reference, Error codes) unless AllowReassignment=true, which moves a secondary address of
+ *   another ENI to the caller. The ENI's own address counts as assigned too (moto accepts it
+ *   silently); `ownAddressAssign: "accept"` answers success instead, as moto does.
+ * - An ENI holds at most the instance type's private IPv4 addresses per network interface, its
+ *   primary included (EC2 User Guide, "IP addresses per network interface per instance type";
+ *   c5.large: 10). Past it: PrivateIpAddressLimitExceeded ("You've reached the limit on the number
+ *   of private IP addresses that you can assign to the specified network interface for that type of
+ *   instance": Error codes). Only with `instanceType` set (every ENI counts as that type's).
+ * - UnassignPrivateIpAddresses naming an address the ENI does not hold fails as a whole with
+ *   InvalidParameterValue "Some of the specified addresses are not assigned to interface <eni>"
+ *   (moto answers OK): the code and message AWS's own amazon-vpc-resource-controller-k8s tests for.
  * - No auto-assigned address inside an `explicit` subnet CIDR reservation. moto picks at random
  *   anywhere in the subnet (even the five addresses AWS keeps for itself, or one another ENI holds),
  *   so when a request leaves the choice to EC2 the proxy makes it, from the addresses EC2 could
@@ -13,7 +24,8 @@
  * RunInstances naming a held PrivateIpAddress is refused the same way (moto fails it with an
  * internal error); its own choice for an instance already skips explicit reservations.
  * Reservations are read from moto (GetSubnetCidrReservations), so ones made directly at moto count.
- * Requests on one subnet are handled one at a time, so a check and its create do not interleave.
+ * Requests on one subnet are handled one at a time, so a check and its change do not interleave.
+ * Every performed assign and unassign is reported to `onAddressChange` (the Describe lag).
  */
 
 import {
@@ -24,6 +36,7 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import { Netmask, long2ip } from "netmask";
+import { instanceNetworkLimits } from "../../components/nodegroup/max-pods";
 import { ec2Error } from "./aws-replies";
 import type { Forwarded } from "./ec2-fidelity";
 import { SeededRandom } from "./seeded-random";
@@ -60,7 +73,7 @@ export function autoAssignable(
 export function namedAddresses(action: string, params: URLSearchParams): string[] {
   return [...params.entries()]
     .filter(([key]) =>
-      action === "AssignPrivateIpAddresses"
+      action === "AssignPrivateIpAddresses" || action === "UnassignPrivateIpAddresses"
         ? /^PrivateIpAddress\.\d+$/.test(key)
         : key === "PrivateIpAddress" || /^PrivateIpAddresses\.\d+\.PrivateIpAddress$/.test(key),
     )
@@ -72,6 +85,19 @@ const refusal = (code: string, message: string): Forwarded => ({
   headers: {},
 });
 
+const isOk = (reply: Forwarded): boolean => reply.status >= 200 && reply.status < 300;
+
+export interface Ec2AddressOptions {
+  /** Code of a refused AssignPrivateIpAddresses collision (default Resource.AlreadyAssigned). */
+  collisionCode?: string;
+  /** Assigning an address the same ENI already holds: "refuse" (default) or "accept" (as moto). */
+  ownAddressAssign?: "refuse" | "accept";
+  /** Instance type of every node: enforces its private IPv4 addresses per ENI. */
+  instanceType?: string;
+  /** Called for every address an assign or unassign changed on an ENI. */
+  onAddressChange?: (eniId: string, address: string, held: boolean) => void;
+}
+
 export class Ec2Addresses {
   private readonly subnetQueue = new Map<string, Promise<unknown>>();
   private readonly subnetCidrs = new Map<string, string>();
@@ -82,18 +108,27 @@ export class Ec2Addresses {
   addressesChosen = 0;
   /** Secondary addresses moved by AllowReassignment. */
   reassigned = 0;
+  /** Assigns refused because the ENI would pass its instance type's address limit. */
+  limitRefusals = 0;
+  /** Unassigns refused because the ENI did not hold a named address. */
+  notAssignedRefusals = 0;
 
   constructor(
     private readonly upstreamEc2: EC2Client,
     seed: string | number = 1,
+    private readonly options: Ec2AddressOptions = {},
   ) {
     this.random = new SeededRandom(`${seed}:addresses`);
+    if (options.instanceType && !instanceNetworkLimits(options.instanceType)) {
+      throw new Error(`fidelity: no per-ENI address limit known for instance type ${options.instanceType}`);
+    }
   }
 
   handles(action: string): boolean {
     return (
       action === "CreateNetworkInterface" ||
       action === "AssignPrivateIpAddresses" ||
+      action === "UnassignPrivateIpAddresses" ||
       action === "RunInstances"
     );
   }
@@ -113,7 +148,9 @@ export class Ec2Addresses {
     return this.inTurn(subnetId, () =>
       action === "CreateNetworkInterface"
         ? this.create(subnetId, params, forward)
-        : this.assign(subnetId, params, forward),
+        : action === "AssignPrivateIpAddresses"
+          ? this.assign(subnetId, params, forward)
+          : this.unassign(subnetId, params, forward),
     );
   }
 
@@ -264,42 +301,90 @@ export class Ec2Addresses {
     const eniId = params.get("NetworkInterfaceId") as string;
     const held = await this.holders(subnetId);
     const named = namedAddresses("AssignPrivateIpAddresses", params);
-    const elsewhere = named.filter((address) => {
-      const holder = held.get(address);
-      return holder !== undefined && holder.eniId !== eniId;
-    });
     const reassign = params.get("AllowReassignment") === "true";
-    const unmovable = elsewhere.find((address) => !reassign || held.get(address)?.primary);
+    const unmovable = named.find((address) => {
+      const holder = held.get(address);
+      if (holder === undefined) return false;
+      if (holder.eniId === eniId) return this.options.ownAddressAssign !== "accept";
+      return !reassign || holder.primary;
+    });
     if (unmovable) {
       this.inUseRefusals++;
       return refusal(
-        "Resource.AlreadyAssigned",
+        this.options.collisionCode ?? "Resource.AlreadyAssigned",
         `Address ${unmovable} is already assigned to ${held.get(unmovable)?.eniId}.`,
       );
     }
+    const count = Number(params.get("SecondaryPrivateIpAddressCount") ?? 0);
+    const fresh = named.filter((address) => held.get(address)?.eniId !== eniId);
+    const limit = this.options.instanceType
+      ? instanceNetworkLimits(this.options.instanceType)?.ipv4PerEni
+      : undefined;
+    if (limit !== undefined) {
+      const own = [...held.values()].filter((holder) => holder.eniId === eniId).length;
+      if (own + fresh.length + count > limit) {
+        this.limitRefusals++;
+        return refusal(
+          "PrivateIpAddressLimitExceeded",
+          `Number of private addresses will exceed limit: ${eniId} holds ${own} of the ${limit} a ${this.options.instanceType} allows per network interface.`,
+        );
+      }
+    }
+    const elsewhere = fresh.filter((address) => held.has(address));
     for (const address of elsewhere) {
+      const from = held.get(address)?.eniId as string;
       await this.upstreamEc2.send(
-        new UnassignPrivateIpAddressesCommand({
-          NetworkInterfaceId: held.get(address)?.eniId,
-          PrivateIpAddresses: [address],
-        }),
+        new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: from, PrivateIpAddresses: [address] }),
       );
+      this.options.onAddressChange?.(from, address, false);
       this.reassigned++;
     }
-    const count = Number(params.get("SecondaryPrivateIpAddressCount") ?? 0);
-    if (count === 0) return forward();
-    const chosen = await this.choose(subnetId, new Set(held.keys()), count);
-    if (chosen.length < count) {
+    let rewritten: URLSearchParams | undefined;
+    let chosen: string[] = [];
+    if (count > 0) {
+      chosen = await this.choose(subnetId, new Set(held.keys()), count);
+      if (chosen.length < count) {
+        return refusal(
+          "InsufficientFreeAddressesInSubnet",
+          `The specified subnet ${subnetId} does not have enough free addresses to satisfy the request.`,
+        );
+      }
+      rewritten = new URLSearchParams(
+        [...params.entries()].filter(([key]) => key !== "SecondaryPrivateIpAddressCount"),
+      );
+      chosen.forEach((address, i) => rewritten!.set(`PrivateIpAddress.${named.length + i + 1}`, address));
+    }
+    const reply = await forward(rewritten);
+    if (isOk(reply))
+      for (const address of [...fresh, ...chosen]) this.options.onAddressChange?.(eniId, address, true);
+    return reply;
+  }
+
+  private async unassign(
+    subnetId: string,
+    params: URLSearchParams,
+    forward: ForwardParams,
+  ): Promise<Forwarded> {
+    const eniId = params.get("NetworkInterfaceId") as string;
+    const held = await this.holders(subnetId);
+    const named = namedAddresses("UnassignPrivateIpAddresses", params);
+    const primary = named.find((address) => held.get(address)?.eniId === eniId && held.get(address)?.primary);
+    if (primary) {
       return refusal(
-        "InsufficientFreeAddressesInSubnet",
-        `The specified subnet ${subnetId} does not have enough free addresses to satisfy the request.`,
+        "InvalidParameterValue",
+        `Value (${primary}) for parameter privateIpAddress is invalid. The primary IP address of an interface cannot be unassigned.`,
       );
     }
-    const rewritten = new URLSearchParams(
-      [...params.entries()].filter(([key]) => key !== "SecondaryPrivateIpAddressCount"),
-    );
-    chosen.forEach((address, i) => rewritten.set(`PrivateIpAddress.${named.length + i + 1}`, address));
-    return forward(rewritten);
+    if (named.some((address) => held.get(address)?.eniId !== eniId)) {
+      this.notAssignedRefusals++;
+      return refusal(
+        "InvalidParameterValue",
+        `Some of the specified addresses are not assigned to interface ${eniId}`,
+      );
+    }
+    const reply = await forward();
+    if (isOk(reply)) for (const address of named) this.options.onAddressChange?.(eniId, address, false);
+    return reply;
   }
 }
 

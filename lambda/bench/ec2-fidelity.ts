@@ -7,13 +7,19 @@
  *   and a device index that is taken (InvalidParameterValue); moto overwrites;
  * - ModifyNetworkInterfaceAttribute with Attachment.DeleteOnTermination=true is remembered per
  *   attachment (moto answers OK and keeps false);
- * - the address rules (one holder per address, nothing auto-assigned from an explicit subnet CIDR
- *   reservation) are in ec2-addresses.ts.
+ * - the address rules (one holder per address, per-ENI address limits, unassign of an address the
+ *   ENI does not hold, nothing auto-assigned from an explicit subnet CIDR reservation) are in
+ *   ec2-addresses.ts;
+ * - with `describeLag`, DescribeNetworkInterfaces shows an ENI's addresses as they were before a
+ *   recent assign or unassign, for a bounded, seeded while (describe-lag.ts);
+ * - `holdMs` keeps chosen requests for a while before performing them (a slow or backed-off call,
+ *   for tests that must order events precisely).
  */
 
 import { DescribeNetworkInterfacesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { ec2Error, type Reply } from "./aws-replies";
-import { Ec2Addresses, type ForwardParams } from "./ec2-addresses";
+import { DescribeLag, type LagRange } from "./describe-lag";
+import { Ec2Addresses, type Ec2AddressOptions, type ForwardParams } from "./ec2-addresses";
 
 export interface Forwarded extends Reply {
   headers: Record<string, string>;
@@ -31,6 +37,16 @@ function signature(params: URLSearchParams, without: string): string {
 
 const isOk = (reply: Reply): boolean => reply.status >= 200 && reply.status < 300;
 
+export interface Ec2FidelityOptions extends Omit<Ec2AddressOptions, "onAddressChange"> {
+  /** Describe lag after assign/unassign; absent: Describe shows EC2's state at once. */
+  describeLag?: LagRange;
+  /** Milliseconds to hold a request before performing it (0 or undefined: at once). */
+  holdMs?: (action: string, params: URLSearchParams) => number | undefined;
+  nowMs?: () => number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class Ec2Fidelity {
   private readonly createsByToken = new Map<string, { signature: string; reply: Promise<Forwarded> }>();
   private readonly attachQueue = new Map<string, Promise<unknown>>();
@@ -40,12 +56,20 @@ export class Ec2Fidelity {
   attachRefusals = 0;
 
   readonly addresses: Ec2Addresses;
+  readonly describeLag?: DescribeLag;
 
   constructor(
     private readonly upstreamEc2: EC2Client,
     seed: string | number = 1,
+    private readonly options: Ec2FidelityOptions = {},
   ) {
-    this.addresses = new Ec2Addresses(upstreamEc2, seed);
+    const { describeLag, holdMs: _holdMs, nowMs, ...addressOptions } = options;
+    const lag = describeLag ? new DescribeLag(describeLag, seed, nowMs) : undefined;
+    this.describeLag = lag;
+    this.addresses = new Ec2Addresses(upstreamEc2, seed, {
+      ...addressOptions,
+      onAddressChange: lag ? (eniId, address, held) => lag.note(eniId, address, held) : undefined,
+    });
   }
 
   /**
@@ -53,6 +77,8 @@ export class Ec2Fidelity {
    * rules where moto lacks them.
    */
   async perform(action: string, params: URLSearchParams, forward: ForwardParams): Promise<Forwarded> {
+    const hold = this.options.holdMs?.(action, params) ?? 0;
+    if (hold > 0) await sleep(hold);
     const performed: Forward = this.addresses.handles(action)
       ? () => this.addresses.perform(action, params, forward)
       : () => forward();
@@ -61,6 +87,8 @@ export class Ec2Fidelity {
     if (action === "AttachNetworkInterface") return this.attach(params, performed);
     const reply = await performed();
     if (action === "ModifyNetworkInterfaceAttribute" && isOk(reply)) this.noteModify(params);
+    if (action === "DescribeNetworkInterfaces" && isOk(reply) && this.describeLag)
+      return { ...reply, body: this.describeLag.rewrite(reply.body) };
     return reply;
   }
 

@@ -15,7 +15,23 @@ export interface ThrottleTable {
   byAction: Record<string, BucketSpec>;
   mutating: BucketSpec;
   nonMutating: BucketSpec;
+  /**
+   * EC2's smaller bucket for the listed Describe actions when a request has neither a filter nor
+   * pagination (each action keeps its own such bucket). Absent: those requests use `nonMutating`.
+   */
+  unfilteredNonMutating?: BucketSpec;
 }
+
+/** The Describe actions with a smaller bucket when unfiltered and unpaginated (EC2 throttling page). */
+export const UNFILTERED_BUCKET_ACTIONS: readonly string[] = [
+  "DescribeInstances",
+  "DescribeInstanceStatus",
+  "DescribeNetworkInterfaces",
+  "DescribeSecurityGroups",
+  "DescribeSnapshots",
+  "DescribeSpotInstanceRequests",
+  "DescribeVolumes",
+];
 
 export const EC2_THROTTLE_TABLE: ThrottleTable = {
   byAction: {
@@ -23,10 +39,14 @@ export const EC2_THROTTLE_TABLE: ThrottleTable = {
     DeleteNetworkInterface: { capacity: 100, refillPerSecond: 5 },
     ModifyNetworkInterfaceAttribute: { capacity: 100, refillPerSecond: 5 },
     CreateTags: { capacity: 100, refillPerSecond: 10 },
+    // "Uncategorized actions" of the throttling page: each has its own bucket.
+    AssignPrivateIpAddresses: { capacity: 100, refillPerSecond: 5 },
+    UnassignPrivateIpAddresses: { capacity: 100, refillPerSecond: 5 },
   },
   // AttachNetworkInterface and the other mutating calls.
   mutating: { capacity: 50, refillPerSecond: 5 },
   nonMutating: { capacity: 100, refillPerSecond: 20 },
+  unfilteredNonMutating: { capacity: 50, refillPerSecond: 10 },
 };
 
 const MUTATING_VERB = /^(Create|Delete|Attach|Detach|Modify|Assign|Unassign)/;
@@ -37,6 +57,32 @@ export function isMutatingAction(action: string): boolean {
 
 export function bucketSpecFor(table: ThrottleTable, action: string): BucketSpec {
   return table.byAction[action] ?? (isMutatingAction(action) ? table.mutating : table.nonMutating);
+}
+
+/** Whether a query-protocol request names a filter or asks for a page (MaxResults/NextToken). */
+export function isFilteredOrPaginated(params: URLSearchParams): boolean {
+  return [...params.keys()].some(
+    (key) => key.startsWith("Filter.") || key === "MaxResults" || key === "NextToken",
+  );
+}
+
+/**
+ * The bucket a request takes its token from: its key (one bucket per key) and size. Unfiltered,
+ * unpaginated requests of the listed Describe actions use their own, smaller bucket.
+ */
+export function requestBucket(
+  table: ThrottleTable,
+  action: string,
+  params: URLSearchParams,
+): { key: string; spec: BucketSpec } {
+  if (
+    table.unfilteredNonMutating &&
+    UNFILTERED_BUCKET_ACTIONS.includes(action) &&
+    !isFilteredOrPaginated(params)
+  ) {
+    return { key: `${action} (unfiltered)`, spec: table.unfilteredNonMutating };
+  }
+  return { key: action, spec: bucketSpecFor(table, action) };
 }
 
 export class TokenBucket {

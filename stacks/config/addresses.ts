@@ -5,6 +5,7 @@
 import { ip2long, Netmask } from "netmask";
 import type { MultusNetwork } from "../../components/model/network";
 import { cidrsOverlap } from "../../components/model/cidr";
+import { VPC_IP_WARM_ADDRESSES } from "../../components/networks/ipam";
 import { planNetworkAttachments } from "../../components/networks/nad";
 import { planSamples } from "../../components/networks/samples";
 import {
@@ -82,6 +83,34 @@ function checkPrimaryRoom(
   }
 }
 
+/**
+ * A vpc-ip range also serves the nodes' warm sets: each node may keep VPC_IP_WARM_ADDRESSES of it
+ * assigned to its ENI for no pod (until its reconcile releases them). A range no larger than what
+ * the warm sets of every node in one AZ may hold could leave a new pod nothing to claim.
+ */
+function checkVpcIpWarmRoom(
+  problems: Problems,
+  networks: readonly MultusNetwork[],
+  nodeZones: readonly string[],
+  nodesPerSubnet: number,
+): void {
+  const warm = nodesPerSubnet * VPC_IP_WARM_ADDRESSES;
+  for (const network of networks.filter((candidate) => candidate.ipam === "vpc-ip")) {
+    for (const subnet of network.subnets.filter((candidate) =>
+      nodeZones.includes(candidate.availabilityZone),
+    )) {
+      const size = ip2long(subnet.rangeEnd) - ip2long(subnet.rangeStart) + 1;
+      if (size > warm) continue;
+      problems.add(
+        "networks",
+        `network "${network.name}" in ${subnet.availabilityZone}: its vpc-ip range ${subnet.rangeStart}-${subnet.rangeEnd} ` +
+          `holds ${size} addresses, and the warm sets of the ${nodesPerSubnet} nodes that may run there can keep ${warm} ` +
+          `of them idle (${VPC_IP_WARM_ADDRESSES} each): widen rangeStart/rangeEnd or lower nodeMaxSize`,
+      );
+    }
+  }
+}
+
 export function readAddressReservations(
   problems: Problems,
   networks: readonly MultusNetwork[],
@@ -117,5 +146,6 @@ export function readAddressReservations(
     }
   }
   checkPrimaryRoom(problems, ordered, nodeZones, reservations, enisPerSubnet);
+  checkVpcIpWarmRoom(problems, ordered, nodeZones, enisPerSubnet);
   return reservations;
 }

@@ -22,6 +22,8 @@ interface Pod {
 }
 
 const GRACE_NOW = { MULTUS_VPC_IP_RECONCILE_GRACE_SECONDS: "0" };
+/** The reconcile, with no grace for new records and none for idle warm addresses. */
+const SETTLE = { ...GRACE_NOW, MULTUS_VPC_IP_WARM_IDLE_SECONDS: "0" };
 
 /** Each pod's "network namespace" is a file: the plugin's liveness test is that the path exists. */
 function podsOf(world: VpcIpWorld, perNode: number): Pod[] {
@@ -87,16 +89,18 @@ describe("multus-vpc-ip: K nodes × M pods on one range (moto + EC2 fidelity)", 
     // Nodes did collide and EC2's rule (the fidelity layer) refused the losers: the lock was used.
     assert.ok(world.proxy.fidelity.addresses.inUseRefusals > 0, "no collision was refused");
 
-    // DEL for half, a lost DEL (namespace gone) for a quarter; the reconcile frees exactly those.
+    // DEL for half, a lost DEL (namespace gone) for a quarter; the reconcile frees exactly those
+    // (and the addresses the DELs left warm, with no idle grace).
     const [deleted, crashed, live] = [pods.slice(0, 12), pods.slice(12, 18), pods.slice(18)];
     await Promise.all(deleted.map((pod) => world!.invoke(pod.node, "DEL", pod.id, { netns: pod.netns })));
     for (const pod of crashed) fs.rmSync(pod.netns);
     for (const node of world.nodes) {
-      const outcome = await world.reconcile(node, GRACE_NOW);
+      const outcome = await world.reconcile(node, SETTLE);
       assert.equal(outcome.exitCode, 0, outcome.stderr);
     }
     assert.deepEqual([...(await world.holders()).keys()].sort(), live.map((pod) => pod.address).sort());
     await Promise.all(live.map((pod) => world!.invoke(pod.node, "DEL", pod.id, { netns: pod.netns })));
+    for (const node of world.nodes) assert.equal((await world.reconcile(node, SETTLE)).exitCode, 0);
     assert.equal((await world.holders()).size, 0);
   });
 
@@ -138,8 +142,11 @@ describe("multus-vpc-ip: K nodes × M pods on one range (moto + EC2 fidelity)", 
     const reconciled = await world.reconcile(node, GRACE_NOW);
     assert.equal(reconciled.exitCode, 0, reconciled.stderr);
     assert.equal((await world.holders()).size, 0);
-    // And the records are gone, so the range is whole again.
-    assert.deepEqual(fs.readdirSync(path.join(node.stateDir, "vpcnet")), []);
+    // And the records are gone (lock files and DEL marks start with a dot), so the range is whole again.
+    assert.deepEqual(
+      fs.readdirSync(path.join(node.stateDir, "vpcnet")).filter((name) => !name.startsWith(".")),
+      [],
+    );
   });
 
   it("after a reboot (records under /run gone), the reconcile releases whatever the ENI still holds", async () => {

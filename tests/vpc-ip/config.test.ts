@@ -8,6 +8,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { VPC_IP_WARM_ADDRESSES } from "../../components/networks/ipam";
 import { nadConfigDocument, planNetworkAttachments } from "../../components/networks/nad";
 import { vpcIpNodePolicyDocument } from "../../components/nodegroup/node-iam";
 import { partitionInfo } from "../../components/model/partition";
@@ -47,6 +48,32 @@ describe("ipam: vpc-ip and sbr settings", () => {
     assert.match(
       problemsOf([{ name: "n1", ipam: "vpc-ip", rangeStart: 70, rangeEnd: 255 }]),
       /networks\[0\]\.rangeEnd/,
+    );
+  });
+
+  it("counts the nodes' warm sets against a vpc-ip range (the plugin's WARM_ADDRESSES per node)", () => {
+    // The constant the validation counts is the one the plugin keeps warm.
+    const plugin = fs.readFileSync(VPC_IP_PLUGIN, "utf8");
+    assert.equal(Number(/^WARM_ADDRESSES = (\d+)$/m.exec(plugin)?.[1]), VPC_IP_WARM_ADDRESSES);
+    // 3 nodes at most + 1 in an instance refresh, all possibly in one AZ: 4 x 2 = 8 warm addresses.
+    const network = (rangeEnd: number) => [{ name: "n1", ipam: "vpc-ip", rangeStart: 70, rangeEnd }];
+    const problems = (rangeEnd: number) => {
+      try {
+        settingsOf(ningxia({ nodeMaxSize: 3, networks: network(rangeEnd) }));
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+      return "";
+    };
+    assert.match(
+      problems(77),
+      /range 10\.0\.4\.70-10\.0\.4\.77 holds 8 addresses.*4 nodes.*keep 8 of them idle/,
+    );
+    assert.equal(problems(78), "", "9 addresses: one more than the warm sets can hold");
+    // host-local ranges keep no warm set.
+    assert.doesNotThrow(() =>
+      settingsOf(ningxia({ nodeMaxSize: 3, networks: [{ name: "n1", rangeStart: 70, rangeEnd: 72 }] })),
     );
   });
 

@@ -145,6 +145,9 @@ describe("vpc-ip NAD with macvlan + sbr through the real plugins: cross-node pin
     assert.ok((await world.holders()).has(addressA));
 
     await chainDel(callA, resultA);
+    // The DEL kept A's address warm for node A's next pod; past the idle bound the reconcile frees it.
+    assert.deepEqual((await world.holders()).get(addressA), [world.nodes[0].eniId]);
+    await world.reconcile(world.nodes[0], { MULTUS_VPC_IP_WARM_IDLE_SECONDS: "0" });
     assert.equal((await world.holders()).size, 0);
   });
 

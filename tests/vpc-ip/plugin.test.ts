@@ -38,7 +38,13 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
     assert.deepEqual(result.routes, [{ dst: "10.0.5.0/24", gw: "10.0.4.1" }]);
     const address = addressOf(outcome);
     assert.ok(RANGE.includes(address), `${address} outside .70-.80`);
-    assert.deepEqual([...(await world.holders()).entries()], [[address, [node.eniId]]]);
+    // The pod's address and the node's warm spares, all on this node's ENI, all in the range.
+    const holders = await world.holders();
+    assert.deepEqual(holders.get(address), [node.eniId]);
+    for (const [held, enis] of holders) {
+      assert.ok(RANGE.includes(held), held);
+      assert.deepEqual(enis, [node.eniId]);
+    }
     // Signed with the role's session credentials from IMDS, for the EC2 service of the region.
     assert.ok(node.imds.requests.some((r) => r.path.endsWith("/iam/security-credentials/node-role")));
     assert.ok((world.proxy.stats.get("AssignPrivateIpAddresses")?.performed ?? 0) >= 1);
@@ -59,11 +65,15 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
     const [node] = world.nodes;
     const first = addressOf(await world.invoke(node, "ADD", "pod-a"));
     assert.equal(addressOf(await world.invoke(node, "ADD", "pod-a")), first);
-    assert.equal((await world.holders()).size, 1);
+    const held = (await world.holders()).size;
     for (let repeat = 0; repeat < 2; repeat++) {
       const deleted = await world.invoke(node, "DEL", "pod-a");
       assert.equal(deleted.exitCode, 0, deleted.stdout);
     }
+    // DEL kept the address warm (or released it); the reconcile releases warm ones idle too long.
+    assert.ok((await world.holders()).size <= held);
+    const reconciled = await world.reconcile(node, { MULTUS_VPC_IP_WARM_IDLE_SECONDS: "0" });
+    assert.equal(reconciled.exitCode, 0, reconciled.stderr);
     assert.equal((await world.holders()).size, 0);
     const never = await world.invoke(node, "DEL", "never-added");
     assert.equal(never.exitCode, 0, never.stdout);
@@ -114,7 +124,7 @@ describe("multus-vpc-ip IPAM plugin (CNI protocol, moto + fidelity proxy, fake I
     world = await VpcIpWorld.create(moto.endpoint, { nodes: 1 });
     for (const ip of ["10.0.5.77/24", "10.0.4.2/24", "10.0.4.255/24"]) {
       const error = isCniError(await world.invoke(world.nodes[0], "ADD", `bad-${ip}`, { ips: [ip] }));
-      assert.match(error?.msg ?? "", /not assignable/, ip);
+      assert.match(error?.msg ?? "", /not in the range 10\.0\.4\.70-10\.0\.4\.80 of network 'vpcnet'/, ip);
     }
     assert.equal((await world.holders()).size, 0);
   });

@@ -20,7 +20,7 @@ import { startChaosProxy, type ChaosProxy, type ChaosProxyOptions } from "../../
 import { CLUSTER_TAG_KEY, NO_MANAGE_TAG_KEY } from "../../components/model/tags";
 import { runCni, type CniCommand, type CniOutcome } from "../ipam/cni";
 import { eniMetadataTree, startFakeImds, type FakeImds, type ImdsTree } from "../support/fake-imds";
-import { MOTO_REGION, motoClientConfig, REPO_ROOT } from "../support/moto";
+import { MOTO_REGION, motoClientConfig, REPO_ROOT, useMoto } from "../support/moto";
 
 export const VPC_IP_PLUGIN = path.join(REPO_ROOT, "components/nodegroup/rootfs/opt/cni/bin/multus-vpc-ip");
 export const CLUSTER = "vpc-ip-test";
@@ -38,6 +38,10 @@ export interface WorldOptions {
   proxy?: Omit<ChaosProxyOptions, "upstream">;
   /** Routes a NAD adds (pod-level). */
   routes?: { dst: string }[];
+  /** Instance type of every node: IMDS says it, and EC2 (the fidelity layer) enforces its per-ENI limit. */
+  instanceType?: string;
+  /** The plugin to run (default: the node file); benchmarks compare versions with it. */
+  plugin?: string;
 }
 
 export interface SimNode {
@@ -72,7 +76,12 @@ export class VpcIpWorld {
   }
 
   static async create(motoEndpoint: string, options: WorldOptions): Promise<VpcIpWorld> {
-    const proxy = await startChaosProxy({ upstream: motoEndpoint, throttle: false, ...options.proxy });
+    const proxy = await startChaosProxy({
+      upstream: motoEndpoint,
+      throttle: false,
+      ...options.proxy,
+      fidelity: { instanceType: options.instanceType, ...options.proxy?.fidelity },
+    });
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "vpc-ip-"));
     const configPath = path.join(directory, "node-config.json");
     fs.writeFileSync(
@@ -159,7 +168,9 @@ export class VpcIpWorld {
         throw new Error(`world: ENI ${eniId} got primary .${primaryOffset} inside the reserved range`);
       }
       const mac = `02:00:00:00:${(index >> 8).toString(16).padStart(2, "0")}:${(index & 255).toString(16).padStart(2, "0")}`;
-      const imds = await startFakeImds({ tree: nodeTree(index, eniId, mac, SUBNETS[zone], subnetIds[zone]) });
+      const tree = nodeTree(index, eniId, mac, SUBNETS[zone], subnetIds[zone]);
+      if (this.options.instanceType) tree["instance-type"] = this.options.instanceType;
+      const imds = await startFakeImds({ tree });
       const stateDir = path.join(this.directory, `node-${index}`);
       this.nodes.push({ index, eniId, mac, imds, stateDir, subnetCidr: SUBNETS[zone] });
     }
@@ -197,7 +208,7 @@ export class VpcIpWorld {
     options: InvokeOptions = {},
   ): Promise<CniOutcome> {
     return runCni({
-      plugin: VPC_IP_PLUGIN,
+      plugin: this.plugin,
       command,
       config: this.config(options),
       containerId,
@@ -208,10 +219,14 @@ export class VpcIpWorld {
     });
   }
 
+  get plugin(): string {
+    return this.options.plugin ?? VPC_IP_PLUGIN;
+  }
+
   /** `multus-vpc-ip reconcile` on a node, as its systemd timer runs it. */
   async reconcile(node: SimNode, extraEnv: Record<string, string> = {}): Promise<CniOutcome> {
     const { spawn } = await import("node:child_process");
-    const child = spawn(VPC_IP_PLUGIN, ["reconcile"], {
+    const child = spawn(this.plugin, ["reconcile"], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...this.nodeEnv(node), ...extraEnv },
     });
     let stdout = "";
@@ -250,6 +265,29 @@ export class VpcIpWorld {
     this.ec2.destroy();
     fs.rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/**
+ * Mocha helper: a moto server for the calling describe block and one world per test, closed after
+ * the test. `create` makes the test's world; `moto` is for tests that need the server itself.
+ */
+export function useWorlds(): {
+  readonly moto: { readonly endpoint: string };
+  create(options: WorldOptions): Promise<VpcIpWorld>;
+} {
+  const moto = useMoto();
+  let current: VpcIpWorld | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    moto,
+    async create(options) {
+      current = await VpcIpWorld.create(moto.endpoint, options);
+      return current;
+    },
+  };
 }
 
 /** IMDS of one node: its region, the partition's domain, role credentials, its Multus ENI. */

@@ -62,4 +62,4 @@ function isIpv4Address(text: string): boolean {
   const octets = text.split(".");
   return octets.length === 4 && octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
 }
-export { VPC_IP_IPAM_PLUGIN, vpcIpIpamConfig, type VpcIpIpamConfig } from "./vpc-ip";
+export { VPC_IP_IPAM_PLUGIN, VPC_IP_WARM_ADDRESSES, vpcIpIpamConfig, type VpcIpIpamConfig } from "./vpc-ip";
