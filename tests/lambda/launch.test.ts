@@ -16,6 +16,7 @@ import {
   NETWORK_TAG_KEY,
   NO_MANAGE_TAG_KEY,
 } from "../../components/model/tags";
+import { callsByKind } from "../../lambda/src/call-budget";
 import { createHandler } from "../../lambda/src/handler";
 import type { LaunchOutcome } from "../../lambda/src/launch";
 import { useMoto } from "../support/moto";
@@ -124,7 +125,7 @@ describe("ENI Lambda launch (moto)", function () {
     assert.equal((await enisOf(moto.endpoint, instanceA)).length, 0);
   });
 
-  it("makes at most 4 calls per ENI + 2 per launch: 3 per ENI, a 4th (source/dest check) in host-local only, one attachment check", async () => {
+  it("makes 3 mutating calls per ENI + 1 per launch, a 4th per ENI (source/dest check) in host-local only; non-mutating: DescribeInstances and one attachment check", async () => {
     // Mixed layout: network 1 host-local, network 2 eni-prefix.
     const { deps, ec2Calls, autoScalingCalls } = depsFor(moto.endpoint, configFor(world));
     const outcome = (await createHandler(deps)(launchEvent(instanceA))) as LaunchOutcome;
@@ -140,7 +141,12 @@ describe("ENI Lambda launch (moto)", function () {
         CompleteLifecycleAction: 1,
       },
     );
-    assert.ok(ec2Calls.calls.length + autoScalingCalls.calls.length <= 4 * 2 + 2);
+    // Per ENI create, attach, DeleteOnTermination (as the Amazon VPC CNI's AllocENI); the
+    // source/dest check cannot share the Modify call (EC2: one attribute per call).
+    assert.deepEqual(callsByKind({ ...ec2Calls.byOperation(), ...autoScalingCalls.byOperation() }), {
+      mutating: 3 * 2 + 1 + 1,
+      nonMutating: 2,
+    });
 
     // Every network in eni-prefix (or vpc-ip): no source/dest-check call at all.
     for (const ipam of ["eni-prefix", "vpc-ip"] as const) {
@@ -162,7 +168,11 @@ describe("ENI Lambda launch (moto)", function () {
         ],
         `${ipam}: DeleteOnTermination only`,
       );
-      assert.equal(run.ec2Calls.calls.length + run.autoScalingCalls.calls.length, 3 * 2 + 3);
+      assert.deepEqual(
+        callsByKind({ ...run.ec2Calls.byOperation(), ...run.autoScalingCalls.byOperation() }),
+        { mutating: 3 * 2 + 1, nonMutating: 2 },
+        `${ipam}: 3 x networks + 1 mutating`,
+      );
     }
   });
 
