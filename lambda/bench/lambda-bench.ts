@@ -19,7 +19,6 @@
  * figures.
  */
 
-import { loadavg } from "node:os";
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { callsByKind, MUTATING_CALLS_PER_ENI } from "../src/call-budget";
 import { createHandler } from "../src/handler";
@@ -44,7 +43,7 @@ import {
   parseRange,
   type LatencyOptions,
 } from "./latency-model";
-import { cliOption, markdownTable, percentile, positiveIntegers } from "./report-format";
+import { cliOption, loadAverage, markdownTable, percentile, positiveIntegers } from "./report-format";
 
 interface Sample {
   wallMs: number;
@@ -215,11 +214,6 @@ function parseLayouts(): Layout[] {
   return layouts as Layout[];
 }
 
-const load = (): string =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(", ");
-
 export function summaryTable(results: CaseResult[], baseNetworks: number): string {
   const base = (layout: Layout, latencyOn: boolean): number =>
     median(
@@ -279,7 +273,7 @@ async function main(): Promise<void> {
     seed: cliOption("seed", "14"),
   };
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const moto = await startMoto();
   const results: CaseResult[] = [];
   try {
@@ -303,7 +297,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `\nSummary (${mix}; latency model: round trip ${formatRange(latency.roundTripMs)}, attach time ${formatRange(latency.attachingMs)} ` +
-        `(${attachText ? "set with --attach-ms" : `the documented range: ${ATTACH_RANGE_SOURCE}`}); load average ${loadBefore} before, ${load()} after)`,
+        `(${attachText ? "set with --attach-ms" : `the documented range: ${ATTACH_RANGE_SOURCE}`}); load average ${loadBefore} before, ${loadAverage()} after)`,
     );
     console.log(summaryTable(results, networkCounts[0]));
     if (
