@@ -42,7 +42,7 @@ export const ATTACH_CHECKS: AttachCheckSchedule = {
   tailCapMs: ATTACH_CHECK_TAIL_CAP_MS,
 };
 
-/** Without an invocation deadline (tests, tools), a wait may last as long as the launch work could. */
+/** Without a running invocation deadline (tests, tools), a wait may last as long as the launch work could. */
 const FALLBACK_WAIT_MS = ENI_LAMBDA_TIMEOUT_SECONDS * 1000 - CLEANUP_RESERVE_MS;
 
 /**
@@ -96,8 +96,12 @@ export async function waitUntilAllAttached(
   const lastAttachAt = Math.max(...pending.values());
   const anchor = lastAttachAt || waitStarted;
   const waiting = new Set(pending.keys());
-  const remainingMs = (): number =>
-    options.deadline?.workRemainingMs() ?? waitStarted + FALLBACK_WAIT_MS - Date.now();
+  const remainingMs = (): number => {
+    const untilDeadline = options.deadline?.workRemainingMs();
+    return untilDeadline !== undefined && Number.isFinite(untilDeadline)
+      ? untilDeadline
+      : waitStarted + FALLBACK_WAIT_MS - Date.now();
+  };
   await pollUntil(
     `${[...waiting].join(", ")} to be attached to ${instanceId}`,
     async () => {
