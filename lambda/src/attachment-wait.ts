@@ -1,6 +1,6 @@
 /**
  * Waiting for a launch's attachments to reach `attached`, the way EC2 behaves: a first check shortly
- * after the last attach was accepted, then backoff with jitter, tight while EC2 usually completes an
+ * after the attaches were accepted, then backoff with jitter, tight while EC2 usually completes an
  * attachment and looser past it, until the invocation's work deadline (see retry-settings.ts for
  * the figures and their sources). One filtered Describe per check covers every ENI of the launch.
  */
@@ -21,7 +21,7 @@ import {
 import { pollUntil } from "./waiting";
 
 export interface AttachCheckSchedule {
-  /** Pause between the last accepted attach and the first check. */
+  /** Pause between the first accepted attach and the first check (which never precedes the last). */
   firstCheckMs: number;
   /** Nominal pause after the first check; multiplied by `multiplier` after each later one. */
   baseMs: number;
@@ -92,9 +92,15 @@ export async function waitUntilAllAttached(
   if (pending.size === 0) return;
   const schedule = { ...ATTACH_CHECKS, ...options.schedule };
   const waitStarted = Date.now();
+  const accepted = [...pending.values()].filter((at) => at > 0);
   // Only ENIs found attached earlier (0): check at once, and time the schedule from now.
-  const lastAttachAt = Math.max(...pending.values());
+  const lastAttachAt = accepted.length ? Math.max(...accepted) : 0;
   const anchor = lastAttachAt || waitStarted;
+  // The first check looks for attachments EC2 completed early: firstCheckMs after the first attach
+  // was accepted (EC2 works on a launch's attachments at once), but not before the last one was.
+  const firstCheckAt = accepted.length
+    ? Math.max(Math.min(...accepted) + schedule.firstCheckMs, lastAttachAt)
+    : waitStarted;
   const waiting = new Set(pending.keys());
   const remainingMs = (): number => {
     const untilDeadline = options.deadline?.workRemainingMs();
@@ -118,7 +124,7 @@ export async function waitUntilAllAttached(
       return { done: false, seen: seen.join(", ") };
     },
     {
-      firstDelayMs: Math.max(0, lastAttachAt + schedule.firstCheckMs - waitStarted),
+      firstDelayMs: Math.max(0, firstCheckAt - waitStarted),
       nextDelayMs: (checks) => attachCheckDelayMs(schedule, checks, Date.now() - anchor),
       remainingMs,
     },

@@ -66,11 +66,14 @@ export const EC2_ATTACH_TIME_SOURCE =
 
 /**
  * Waiting for the attachments of a launch (one filtered Describe per check, for all its ENIs):
- * - the first check ATTACH_FIRST_CHECK_MS after the last attach was accepted: a fast path for an
- *   attach EC2 completes early (no figure rules it out) that costs one Describe otherwise;
+ * - the first check ATTACH_FIRST_CHECK_MS after the launch's first attach was accepted (not before
+ *   the last one was): a fast path for attachments EC2 completes early (no figure rules it out),
+ *   which costs one Describe otherwise. EC2 works on a launch's attachments at once, so the spread
+ *   between their accepts need not be waited again;
  * - then a backoff from ATTACH_CHECK_BASE_MS doubling, with equal jitter (half fixed, half random,
  *   so concurrent launches spread their checks), capped at ATTACH_CHECK_CAP_MS while within the
- *   documented attach time, so a launch completes within about 0.5 s of its slowest attachment;
+ *   documented attach time of the last attach, so a launch completes within about 0.5 s of its
+ *   slowest attachment;
  * - past the documented range (a slow attachment), the cap doubles up to ATTACH_CHECK_TAIL_CAP_MS;
  * - no attempt count: the wait ends at the invocation's work deadline (deadline.ts), which leaves the
  *   clean-up reserve before the function timeout, itself under the lifecycle hook's heartbeat.

@@ -190,6 +190,40 @@ describe("ENI Lambda launch (moto)", function () {
     assert.equal(outcome.eniIds.length, 4);
   });
 
+  it("checks the attachments once every attach is accepted, not a further pause after a late one: EC2 attaches them at once", async () => {
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
+    // The deployed schedule, and the second network's attach answered 0.6 s late (as under throttling).
+    const sent: { operation: string; atMs: number }[] = [];
+    let attaches = 0;
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName).replace(/Command$/, "");
+        if (operation === "DescribeNetworkInterfaces") sent.push({ operation, atMs: Date.now() });
+        const result = await next(args);
+        if (operation === "AttachNetworkInterface") {
+          if (++attaches === 2) await new Promise((resolve) => setTimeout(resolve, 600));
+          sent.push({ operation, atMs: Date.now() });
+        }
+        return result;
+      },
+      { step: "initialize", name: "testAttachTiming", priority: "high" },
+    );
+    const outcome = (await createHandler({ ...deps, attachChecks: undefined })(
+      launchEvent(instanceA),
+    )) as LaunchOutcome;
+    assert.equal(outcome.outcome, "CONTINUE", outcome.error);
+    const lastAttach = Math.max(
+      ...sent.filter((s) => s.operation === "AttachNetworkInterface").map((s) => s.atMs),
+    );
+    const firstCheck = sent.find((s) => s.operation === "DescribeNetworkInterfaces" && s.atMs >= lastAttach);
+    assert.ok(firstCheck, "an attachment check after the attaches");
+    assert.ok(
+      firstCheck.atMs - lastAttach < 150,
+      `first check ${firstCheck.atMs - lastAttach} ms after the last attach`,
+    );
+    assert.equal(ec2Calls.count("DescribeNetworkInterfaces"), 1, "moto attaches at once: one check");
+  });
+
   it("asks for one IPv4 prefix only on the prefix-delegation network (moto ignores Ipv4PrefixCount)", async () => {
     const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
     await createHandler(deps)(launchEvent(instanceA));
