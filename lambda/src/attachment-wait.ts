@@ -5,9 +5,12 @@
  * the figures and their sources). One filtered Describe per check covers every ENI of the launch.
  */
 
-import type { EC2Client } from "@aws-sdk/client-ec2";
+import {
+  paginateDescribeNetworkInterfaces,
+  type EC2Client,
+  type NetworkInterface,
+} from "@aws-sdk/client-ec2";
 import type { InvocationDeadline } from "./deadline";
-import { listEnis } from "./ec2-ops";
 import {
   ATTACH_CHECK_BASE_MS,
   ATTACH_CHECK_CAP_MS,
@@ -48,19 +51,20 @@ const FALLBACK_WAIT_MS = ENI_LAMBDA_TIMEOUT_SECONDS * 1000 - CLEANUP_RESERVE_MS;
 /**
  * The nominal pause after the `checks`-th check, `sinceAttachMs` after the last attach: the base
  * pause doubled per check, capped at `capMs` within the usual attach time; past it the cap doubles
- * for every `capMs` waited beyond, up to `tailCapMs`.
+ * for every `capMs` waited beyond, up to `tailCapMs`. Each check EC2 pushed back on (throttled, or
+ * failed and retried by the SDK: `pushedBack`) doubles the cap too, so launches that share a busy
+ * Describe bucket leave it room.
  */
 export function nominalAttachCheckMs(
   schedule: AttachCheckSchedule,
   checks: number,
   sinceAttachMs: number,
+  pushedBack = 0,
 ): number {
   const beyond = Math.max(0, sinceAttachMs - schedule.usualAttachMs);
-  const cap = Math.min(
-    schedule.tailCapMs,
-    schedule.capMs * schedule.multiplier ** Math.floor(beyond / schedule.capMs),
-  );
-  return Math.min(cap, schedule.baseMs * schedule.multiplier ** Math.max(0, checks - 1));
+  const doublings = Math.floor(beyond / schedule.capMs) + pushedBack;
+  const cap = Math.min(schedule.tailCapMs, schedule.capMs * schedule.multiplier ** doublings);
+  return Math.min(cap, schedule.baseMs * schedule.multiplier ** Math.max(0, checks - 1 + pushedBack));
 }
 
 /** Equal jitter: half the nominal pause fixed, half random, so concurrent launches spread their checks. */
@@ -69,8 +73,9 @@ export function attachCheckDelayMs(
   checks: number,
   sinceAttachMs: number,
   random: () => number = Math.random,
+  pushedBack = 0,
 ): number {
-  const nominal = nominalAttachCheckMs(schedule, checks, sinceAttachMs);
+  const nominal = nominalAttachCheckMs(schedule, checks, sinceAttachMs, pushedBack);
   return nominal / 2 + random() * (nominal / 2);
 }
 
@@ -102,6 +107,7 @@ export async function waitUntilAllAttached(
     ? Math.max(Math.min(...accepted) + schedule.firstCheckMs, lastAttachAt)
     : waitStarted;
   const waiting = new Set(pending.keys());
+  let pushedBack = 0;
   const remainingMs = (): number => {
     const untilDeadline = options.deadline?.workRemainingMs();
     return untilDeadline !== undefined && Number.isFinite(untilDeadline)
@@ -111,7 +117,15 @@ export async function waitUntilAllAttached(
   await pollUntil(
     `${[...waiting].join(", ")} to be attached to ${instanceId}`,
     async () => {
-      const enis = await listEnis(ec2, [{ Name: "attachment.instance-id", Values: [instanceId] }]);
+      const enis: NetworkInterface[] = [];
+      const pages = paginateDescribeNetworkInterfaces(
+        { client: ec2 },
+        { Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }] },
+      );
+      for await (const page of pages) {
+        enis.push(...(page.NetworkInterfaces ?? []));
+        if ((page.$metadata.attempts ?? 1) > 1) pushedBack++;
+      }
       for (const eni of enis) {
         const id = eni.NetworkInterfaceId ?? "";
         if (waiting.has(id) && eni.Attachment?.Status === "attached") waiting.delete(id);
@@ -125,7 +139,8 @@ export async function waitUntilAllAttached(
     },
     {
       firstDelayMs: Math.max(0, firstCheckAt - waitStarted),
-      nextDelayMs: (checks) => attachCheckDelayMs(schedule, checks, Date.now() - anchor),
+      nextDelayMs: (checks) =>
+        attachCheckDelayMs(schedule, checks, Date.now() - anchor, Math.random, pushedBack),
       remainingMs,
     },
   );

@@ -75,6 +75,8 @@ export const EC2_ATTACH_TIME_SOURCE =
  *   documented attach time of the last attach, so a launch completes within about 0.5 s of its
  *   slowest attachment;
  * - past the documented range (a slow attachment), the cap doubles up to ATTACH_CHECK_TAIL_CAP_MS;
+ * - every check EC2 pushed back on (throttled, or failed and retried by the SDK) doubles the cap
+ *   too, up to the same 5 s: in a burst, launches share the Describe bucket and leave it room;
  * - no attempt count: the wait ends at the invocation's work deadline (deadline.ts), which leaves the
  *   clean-up reserve before the function timeout, itself under the lifecycle hook's heartbeat.
  * Describe calls draw on EC2's non-mutating bucket (100 + 20/s), not the mutating ones that bound

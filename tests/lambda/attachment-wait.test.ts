@@ -9,6 +9,8 @@
  * - past them, a stuck attachment must not keep a launch polling EC2's Describe bucket (100 + 20/s,
  *   shared by every launch of the account) at that pace: the pauses grow, up to the SDK-like 5 s
  *   the Lambda's other waits use;
+ * - when EC2 pushes back (throttles a check: the Describe bucket is shared by every launch of the
+ *   account), the checks slow down: EC2's throttling guidance is to retry with exponential backoff;
  * - the wait ends at the invocation's deadline, not after a number of checks.
  */
 
@@ -43,6 +45,14 @@ describe("attachment-check schedule", () => {
     assert.equal(Math.max(...tail.map(({ pauseMs }) => pauseMs)), 5_000);
     // Two minutes of a stuck attachment: far fewer checks than 0.4 s polling (300) would make.
     assert.ok(tail.length < 40, `${tail.length} checks`);
+  });
+
+  it("doubles the pauses for each check EC2 pushed back on, up to 5 s, so a busy Describe bucket gets room", () => {
+    const at = (pushedBack: number) => attachCheckDelayMs(ATTACH_CHECKS, 4, 2_000, () => 1, pushedBack);
+    assert.ok(at(0) <= 500, "within the usual attach time, unthrottled: 0.5 s at most");
+    assert.equal(at(1), 2 * at(0));
+    assert.equal(at(2), 4 * at(0));
+    assert.equal(at(10), 5_000);
   });
 
   it("jitters each pause between half and all of its nominal length, so concurrent launches spread out", () => {
