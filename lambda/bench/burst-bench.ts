@@ -2,12 +2,18 @@
  * Burst benchmark: N launch events at once (N = 10, 50, 100 by default), two Multus networks,
  * through the chaos proxy at EC2's published rate limits. Each event gets its own clients, as
  * separate Lambda containers would. Prints the time to the last CONTINUE, p50/p95 per event, API
- * requests and retries, the lower bound the token buckets allow, and checks the end state.
+ * requests and retries, and checks the end state. Two bounds, each from EC2's token buckets:
+ * - the mutating-call bound: the time the mutating buckets (Create/Delete/Modify 100 + 5/s, Attach
+ *   50 + 5/s) need for the mutating calls the launches cannot avoid; it sets how fast a burst can go;
+ * - the Describe bucket (non-mutating, 100 + 20/s): the attachment checks, measured against their
+ *   own bucket (requests, throttled, share of what the bucket allowed over the burst).
  * Two IPAM layouts: "mixed" (one host-local and one eni-prefix network, the fixture's) and
- * "eni-prefix" (both networks), which needs no source/dest-check call.
+ * "eni-prefix" (both networks), which needs no source/dest-check call. `--latency on` adds the
+ * latency model (round trip 40-120 ms, attach times from the documented range), where attachments
+ * take seconds and the launches check more than once.
  *
  *   npm run bench:burst -- [--sizes 10,50,100] [--ipam mixed,eni-prefix] [--max-attempts 6]
- *                          [--error-rate 0] [--seed 7]
+ *                          [--latency off|on|off,on] [--error-rate 0] [--seed 7]
  */
 
 import type { LaunchOutcome } from "../src/launch";
@@ -27,8 +33,17 @@ import { chaosDeps, INVOCATION_TIME_MS } from "./chaos-clients";
 import { startChaosProxy } from "./chaos-proxy";
 import type { LambdaConfig } from "../src/config";
 import { availableClusterEnis, judge, snapshotEnis } from "./end-state";
-import { cliOption, markdownTable, percentile, positiveIntegers, seconds } from "./report-format";
+import {
+  cliOption,
+  loadAverage,
+  markdownTable,
+  percentile,
+  positiveIntegers,
+  seconds,
+} from "./report-format";
+import { ATTACH_RANGE_SOURCE, DEFAULT_LATENCY, formatRange, type LatencyOptions } from "./latency-model";
 import { drainSeconds, EC2_THROTTLE_TABLE, bucketSpecFor, type ThrottleTable } from "./token-bucket";
+import { isMutatingCall } from "../src/call-budget";
 
 export interface BurstOptions {
   moto: MotoServer;
@@ -39,10 +54,13 @@ export interface BurstOptions {
   throttle?: ThrottleTable;
   /** "mixed" (default): host-local and eni-prefix; or every network in one mode. */
   ipam?: "mixed" | "host-local" | "eni-prefix" | "vpc-ip";
+  /** EC2-like latency (round trips, attach times); off when absent. */
+  latency?: LatencyOptions;
 }
 
 export interface ActionRow {
   action: string;
+  mutating: boolean;
   minimumCalls: number;
   proxyRequests: number;
   throttled: number;
@@ -56,6 +74,7 @@ export interface ActionRow {
 export interface BurstResult {
   events: number;
   ipam: string;
+  latency: boolean;
   maxAttempts: number;
   lastContinueMs: number;
   lastReturnMs: number;
@@ -69,14 +88,26 @@ export interface BurstResult {
   failedSends: Record<string, number>;
   slowestEventRetryDelayMs: number;
   actions: ActionRow[];
+  /** The mutating-call bound: the slowest mutating bucket's drain time for the unavoidable calls. */
   lowerBoundS: number;
   lowerBoundAdmittedS: number;
+  /** DescribeNetworkInterfaces (the attachment checks) against its own bucket. */
+  describe: DescribeUse;
+}
+
+export interface DescribeUse {
+  requests: number;
+  throttled: number;
+  admitted: number;
+  /** What the bucket could admit from the burst's start to the last CONTINUE: capacity + refill x time. */
+  allowed: number;
 }
 
 /**
  * The fewest requests per action N launches need: per launch one DescribeInstances and one
- * attachment check; per ENI a create, an attach and DeleteOnTermination, and in host-local the
- * source/dest check (EC2 sets one attribute per call, and attaching has no DeleteOnTermination).
+ * attachment check (non-mutating); per ENI a create, an attach and DeleteOnTermination, and in
+ * host-local the source/dest check (mutating: EC2 sets one attribute per call, and attaching has no
+ * DeleteOnTermination).
  */
 export function minimumCalls(events: number, networks: LambdaConfig["networks"]): Record<string, number> {
   const hostLocal = networks.filter((network) => network.ipam === "host-local").length;
@@ -87,6 +118,19 @@ export function minimumCalls(events: number, networks: LambdaConfig["networks"])
     AttachNetworkInterface: events * networks.length,
     ModifyNetworkInterfaceAttribute: events * (networks.length + hostLocal),
   };
+}
+
+/**
+ * The mutating-call bound: the slowest mutating bucket's time to pass `calls` (per action) from a
+ * full start. Non-mutating calls have buckets of their own and are measured apart.
+ */
+export function mutatingBoundSeconds(calls: Record<string, number>, throttle: ThrottleTable): number {
+  return Math.max(
+    0,
+    ...Object.entries(calls)
+      .filter(([action]) => isMutatingCall(action))
+      .map(([action, count]) => drainSeconds(count, bucketSpecFor(throttle, action))),
+  );
 }
 
 async function launchInstances(
@@ -126,6 +170,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
     throttle,
     randomErrorRate: options.randomErrorRate ?? 0,
     seed: options.seed ?? 7,
+    latency: options.latency,
   });
   const containers = instances.map(() => chaosDeps(proxy.endpoint, config, { maxAttempts }));
   const results: Record<string, number> = {};
@@ -181,6 +226,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
         const admitted = stats.requests - stats.throttled - stats.injected;
         return {
           action,
+          mutating: isMutatingCall(action),
           minimumCalls: minimum[action] ?? 0,
           proxyRequests: stats.requests,
           throttled: stats.throttled,
@@ -191,9 +237,18 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
           drainAdmittedS: drainSeconds(admitted, spec),
         };
       });
+    const mutatingRows = actions.filter((row) => row.mutating);
+    const describeStats = proxy.stats.get("DescribeNetworkInterfaces") ?? {
+      requests: 0,
+      throttled: 0,
+      injected: 0,
+      performed: 0,
+    };
+    const describeSpec = bucketSpecFor(throttle, "DescribeNetworkInterfaces");
     return {
       events,
       ipam,
+      latency: options.latency !== undefined,
       maxAttempts,
       lastContinueMs,
       lastReturnMs,
@@ -211,8 +266,14 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
         ),
       ),
       actions,
-      lowerBoundS: Math.max(...actions.map((row) => row.drainMinimumS)),
-      lowerBoundAdmittedS: Math.max(...actions.map((row) => row.drainAdmittedS)),
+      lowerBoundS: mutatingBoundSeconds(minimum, throttle),
+      lowerBoundAdmittedS: Math.max(...mutatingRows.map((row) => row.drainAdmittedS)),
+      describe: {
+        requests: describeStats.requests,
+        throttled: describeStats.throttled,
+        admitted: describeStats.requests - describeStats.throttled - describeStats.injected,
+        allowed: Math.floor(describeSpec.capacity + (describeSpec.refillPerSecond * lastContinueMs) / 1000),
+      },
     };
   } finally {
     for (const container of containers) container.destroy();
@@ -231,13 +292,15 @@ export function summaryTable(runs: BurstResult[]): string {
     [
       "N",
       "ipam",
+      "latency",
       "attempts/call",
       "last CONTINUE s",
       "p50 s",
       "p95 s",
       "max s",
-      "bound s",
+      "mutating bound s",
       "x bound",
+      "Describe: per launch, throttled, % of bucket",
       "results",
       "end state",
       "available ENIs",
@@ -248,6 +311,7 @@ export function summaryTable(runs: BurstResult[]): string {
     runs.map((run) => [
       run.events,
       run.ipam,
+      run.latency ? "on" : "off",
       run.maxAttempts,
       seconds(run.lastContinueMs),
       seconds(percentile(run.eventMs, 50)),
@@ -255,6 +319,7 @@ export function summaryTable(runs: BurstResult[]): string {
       seconds(Math.max(...run.eventMs)),
       run.lowerBoundS.toFixed(1),
       run.lowerBoundS > 0 ? (run.lastContinueMs / 1000 / run.lowerBoundS).toFixed(2) : "-",
+      `${(run.describe.requests / run.events).toFixed(1)}, ${run.describe.throttled}, ${((100 * run.describe.admitted) / run.describe.allowed).toFixed(0)} %`,
       tally(run.results),
       tally(run.verdicts),
       run.availableLeft,
@@ -269,6 +334,7 @@ export function actionTable(run: BurstResult): string {
   return markdownTable(
     [
       "action",
+      "kind",
       "bucket",
       "minimum calls",
       "requests at proxy",
@@ -279,6 +345,7 @@ export function actionTable(run: BurstResult): string {
     ],
     run.actions.map((row) => [
       row.action,
+      row.mutating ? "mutating" : "non-mutating",
       row.bucket,
       row.minimumCalls,
       row.proxyRequests,
@@ -305,36 +372,55 @@ async function main(): Promise<void> {
   const randomErrorRate = Number(cliOption("error-rate", "0"));
   const seed = Number(cliOption("seed", "7"));
   const layouts = cliOption("ipam", "mixed,eni-prefix").split(",") as BurstOptions["ipam"][];
+  const latencies = cliOption("latency", "off").split(",");
+  if (latencies.some((value) => value !== "off" && value !== "on"))
+    throw new Error(`--latency takes off, on or off,on (got ${latencies.join(",")})`);
+  const loadBefore = loadAverage();
   const moto = await startMoto();
   const runs: BurstResult[] = [];
   try {
-    for (const ipam of layouts) {
-      for (const attempts of maxAttempts) {
-        for (const events of sizes) {
-          const run = await runBurst({ moto, events, maxAttempts: attempts, randomErrorRate, seed, ipam });
-          runs.push(run);
-          console.log(
-            `\nN=${events} (${ipam}), ${attempts} attempts per call, random 5xx p=${randomErrorRate}: per action`,
-          );
-          console.log(actionTable(run));
-          if (Object.keys(run.failedSends).length) console.log(`failed SDK sends: ${tally(run.failedSends)}`);
-          console.log(
-            `slowest event's total SDK retry delay: ${seconds(run.slowestEventRetryDelayMs)} s; lower bound from minimum calls ${run.lowerBoundS.toFixed(1)} s, from admitted calls ${run.lowerBoundAdmittedS.toFixed(1)} s`,
-          );
-          for (const problem of run.problems.slice(0, 10)) console.log(`  problem: ${problem}`);
-          if (run.problems.length > 10) console.log(`  ... and ${run.problems.length - 10} more problems`);
+    for (const latencyMode of latencies) {
+      const latency = latencyMode === "on" ? { ...DEFAULT_LATENCY, seed } : undefined;
+      for (const ipam of layouts) {
+        for (const attempts of maxAttempts) {
+          for (const events of sizes) {
+            const run = await runBurst({
+              moto,
+              events,
+              maxAttempts: attempts,
+              randomErrorRate,
+              seed,
+              ipam,
+              latency,
+            });
+            runs.push(run);
+            console.log(
+              `\nN=${events} (${ipam}, latency model ${latencyMode}), ${attempts} attempts per call, random 5xx p=${randomErrorRate}: per action`,
+            );
+            console.log(actionTable(run));
+            if (Object.keys(run.failedSends).length)
+              console.log(`failed SDK sends: ${tally(run.failedSends)}`);
+            console.log(
+              `slowest event's total SDK retry delay: ${seconds(run.slowestEventRetryDelayMs)} s; mutating-call bound ${run.lowerBoundS.toFixed(1)} s (from admitted calls ${run.lowerBoundAdmittedS.toFixed(1)} s); ` +
+                `Describe: ${run.describe.admitted} admitted of the ${run.describe.allowed} its bucket allowed by the last CONTINUE, ${run.describe.throttled} throttled`,
+            );
+            for (const problem of run.problems.slice(0, 10)) console.log(`  problem: ${problem}`);
+            if (run.problems.length > 10) console.log(`  ... and ${run.problems.length - 10} more problems`);
+          }
         }
       }
     }
     // Printed before moto stops: its process is unref'd, so Node may exit while stop() waits.
     console.log(
-      `\nBurst summary (EC2 buckets: Create/Delete/Modify 100 + 5/s, Attach 50 + 5/s, Describe 100 + 20/s; Lambda timeout ${ENI_LAMBDA_TIMEOUT_SECONDS} s; no latency model)`,
+      `\nBurst summary (EC2 buckets: Create/Delete/Modify 100 + 5/s, Attach 50 + 5/s, Describe 100 + 20/s; Lambda timeout ${ENI_LAMBDA_TIMEOUT_SECONDS} s; ` +
+        `latency model when on: round trip ${formatRange(DEFAULT_LATENCY.roundTripMs)}, attach time ${formatRange(DEFAULT_LATENCY.attachingMs)} (${ATTACH_RANGE_SOURCE}); ` +
+        `load average ${loadBefore} before, ${loadAverage()} after)`,
     );
     console.log(summaryTable(runs));
     const failed = runs.filter((run) => !burstPassed(run));
     if (failed.length) {
       console.log(
-        `\nNOT PASSED: ${failed.map((run) => `N=${run.events} ${run.ipam} (attempts ${run.maxAttempts})`).join(", ")}`,
+        `\nNOT PASSED: ${failed.map((run) => `N=${run.events} ${run.ipam} (attempts ${run.maxAttempts}, latency ${run.latency ? "on" : "off"})`).join(", ")}`,
       );
       process.exitCode = 1;
     }

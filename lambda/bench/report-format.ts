@@ -1,5 +1,14 @@
 /** Small helpers for the benchmarks' printed tables (markdown, so they paste into PERFORMANCE.md). */
 
+import { loadavg } from "node:os";
+
+/** The machine's 1, 5 and 15 minute load averages, printed with timing figures (a shared machine). */
+export function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(", ");
+}
+
 /** Nearest-rank percentile (p in 0..100) of unsorted values. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;

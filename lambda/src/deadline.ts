@@ -45,6 +45,11 @@ export class InvocationDeadline {
     this.phase = "work";
   }
 
+  /** Time left for the launch work (infinite outside an invocation), for waits that must end in time. */
+  workRemainingMs(): number {
+    return this.workUntil - this.clock();
+  }
+
   check(): void {
     const until = this.phase === "work" ? this.workUntil : this.finishUntil;
     if (this.clock() > until) throw new DeadlineExceededError(this.phase);

@@ -7,6 +7,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { AttachCheckSchedule } from "./attachment-wait";
 import type { LambdaConfig } from "./config";
 import type { InvocationDeadline } from "./deadline";
 
@@ -19,8 +20,8 @@ export interface LambdaDeps {
   /** Bounds every AWS call of an invocation; the clients must be guarded with it (guardWithDeadline). */
   deadline?: InvocationDeadline;
   /**
-   * Pause before the first attachment check (default ATTACH_FIRST_CHECK_MS). Tests straight
-   * against moto, where an attach is `attached` at once, set 0.
+   * Changes to the attachment-check schedule (default ATTACH_CHECKS, attachment-wait.ts). Tests
+   * straight against moto, where an attach is `attached` at once, set `firstCheckMs: 0`.
    */
-  attachFirstCheckMs?: number;
+  attachChecks?: Partial<AttachCheckSchedule>;
 }

@@ -19,7 +19,6 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CLUSTER_TAG_KEY, INSTANCE_TAG_KEY } from "../../components/model/tags";
 import { UnrecoverableLaunchError, type EniSlot } from "./eni-plan";
-import { ATTACH_CHECK_INTERVAL_MS, ATTACH_FIRST_CHECK_MS } from "./retry-settings";
 import { waitFor } from "./waiting";
 
 export function errorName(error: unknown): string {
@@ -148,42 +147,6 @@ export function waitUntilAvailable(ec2: EC2Client, eniId: string): Promise<Netwo
         : { done: false, seen: `status ${eni?.Status}` };
     },
     isEniNotFound,
-  );
-}
-
-/**
- * Waits until every ENI in `pending` is attached to the instance, with ONE filtered Describe per
- * check for all of them (not one per ENI): the slots of a launch attach at about the same time.
- * The first check comes ATTACH_FIRST_CHECK_MS after the last attach was accepted, since EC2 takes
- * seconds to go from `attaching` to `attached` and an earlier check would only cost a call.
- */
-export async function waitUntilAllAttached(
-  ec2: EC2Client,
-  instanceId: string,
-  pending: ReadonlyMap<string, number>,
-  firstCheckMs: number = ATTACH_FIRST_CHECK_MS,
-): Promise<void> {
-  if (pending.size === 0) return;
-  const lastAttachAt = Math.max(...pending.values());
-  const firstWait = Math.max(0, lastAttachAt + firstCheckMs - Date.now());
-  const waiting = new Set(pending.keys());
-  await waitFor(
-    `${[...waiting].join(", ")} to be attached to ${instanceId}`,
-    async () => {
-      const enis = await listEnis(ec2, [{ Name: "attachment.instance-id", Values: [instanceId] }]);
-      for (const eni of enis) {
-        const id = eni.NetworkInterfaceId ?? "";
-        if (waiting.has(id) && eni.Attachment?.Status === "attached") waiting.delete(id);
-      }
-      if (waiting.size === 0) return { done: true, value: undefined };
-      const seen = [...waiting].map((id) => {
-        const eni = enis.find((candidate) => candidate.NetworkInterfaceId === id);
-        return `${id} ${eni?.Attachment?.Status ?? "not yet listed"}`;
-      });
-      return { done: false, seen: seen.join(", ") };
-    },
-    () => false,
-    { firstDelayMs: firstWait, delayMs: ATTACH_CHECK_INTERVAL_MS },
   );
 }
 

@@ -101,26 +101,6 @@ export function singleAvailabilityZone(config: Pick<LambdaConfig, "networks">): 
   return zones.size === 1 ? [...zones][0] : undefined;
 }
 
-/** What a launch costs when nothing fails and no earlier delivery left anything behind. */
-export interface HappyPathCalls {
-  /** AWS calls of one launch: per ENI, then per launch. */
-  total: number;
-  /** Whether the launch asks EC2 for the instance's AZ (several AZs in the configuration). */
-  describesInstance: boolean;
-}
-
-/**
- * The calls handleLaunch makes on the happy path: per ENI a create, an attach and
- * DeleteOnTermination, plus the source/dest check in host-local; per launch one attachment check
- * and CompleteLifecycleAction, plus DescribeInstances unless singleAvailabilityZone knows the AZ.
- * For the plan, which tells a node group's layout what it costs.
- */
-export function happyPathCalls(config: Pick<LambdaConfig, "networks">): HappyPathCalls {
-  const describesInstance = singleAvailabilityZone(config) === undefined;
-  const perEni = config.networks.reduce((sum, network) => sum + (network.ipam === "host-local" ? 4 : 3), 0);
-  return { total: perEni + 2 + (describesInstance ? 1 : 0), describesInstance };
-}
-
 export function tagValue(eni: NetworkInterface, key: string): string | undefined {
   return eni.TagSet?.find((tag) => tag.Key === key)?.Value;
 }

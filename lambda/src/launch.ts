@@ -4,9 +4,16 @@
  * (Auto Scaling then replaces the instance).
  *
  * The networks' slots run concurrently, each its own chain: create -> attach -> DeleteOnTermination
- * (-> source/dest check in host-local); then one wait for all attachments. On the happy path that
- * is 3 calls per ENI (4 in host-local) plus DescribeInstances, one Describe per attachment check
- * and CompleteLifecycleAction per launch.
+ * (-> source/dest check in host-local); then one wait for all attachments (attachment-wait.ts).
+ *
+ * Calls on the happy path (call-budget.ts), counted by EC2's throttling buckets:
+ * - mutating, which bound a burst: per ENI a create, an attach and DeleteOnTermination (the Amazon
+ *   VPC CNI makes the same three per ENI), a 4th (the source/dest check) in host-local only; per
+ *   launch CompleteLifecycleAction (Auto Scaling). That is 3 x networks + 1, plus one per host-local
+ *   network: ModifyNetworkInterfaceAttribute sets one attribute per call, and neither
+ *   CreateNetworkInterface nor AttachNetworkInterface takes either attribute;
+ * - non-mutating (Describe, a bucket of its own): the attachment checks, and DescribeInstances in a
+ *   group of several AZs.
  *
  * Idempotency across redelivered (or duplicate, concurrent) events, without a Describe on the
  * happy path: DescribeInstances shows what is already at each device index; an ENI there that
@@ -16,20 +23,18 @@
  * InvalidNetworkInterface.InUse, which is checked and taken as attached.
  *
  * When every network has its subnets in one AZ only (a node group in one AZ, as in the blog), the
- * AZ is known and DescribeInstances is skipped: 4 calls per ENI + 2 per launch even in host-local.
- * The instance is then described only if an attach finds the device index taken (a warm-pool
- * instance coming into service, whose new action token made a new ENI): the ENI there is adopted
- * if it is this slot's, and the new one deleted.
+ * AZ is known and DescribeInstances is skipped. The instance is then described only if an attach
+ * finds the device index taken (a warm-pool instance coming into service, whose new action token
+ * made a new ENI): the ENI there is adopted if it is this slot's, and the new one deleted.
  *
  * A group in several AZs pays one DescribeInstances per launch, which nothing else can replace: the
- * lifecycle event names the instance but not its AZ or subnet, CreateNetworkInterface needs the
- * subnet (hence the AZ) before anything else, and ModifyNetworkInterfaceAttribute sets one attribute
- * per call, so DeleteOnTermination and the source/dest check cannot share one. With every network
- * host-local that is 4 per ENI + 3. One node group per AZ (nodeGroups[].availabilityZones) gives
- * each group's Lambda a one-AZ configuration, and the 4 + 2 bound back (happyPathCalls).
+ * lifecycle event names the instance but not its AZ or subnet, and CreateNetworkInterface needs the
+ * subnet (hence the AZ) before anything else. One node group per AZ (nodeGroups[].availabilityZones)
+ * gives each group's Lambda a one-AZ configuration and no DescribeInstances.
  */
 
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
+import { waitUntilAllAttached } from "./attachment-wait";
 import { AuthorizationRefusedError } from "./authorization";
 import type { LambdaDeps } from "./deps";
 import {
@@ -43,7 +48,6 @@ import {
   errorName,
   listInstanceEnis,
   setDeleteOnTermination,
-  waitUntilAllAttached,
   waitUntilAvailable,
   type InstanceFacts,
 } from "./ec2-ops";
@@ -384,7 +388,10 @@ export async function handleLaunch(deps: LambdaDeps, action: LifecycleAction): P
     const attaching = new Map(
       done.flatMap((slot) => (slot.attachingSince === undefined ? [] : [[slot.eniId, slot.attachingSince]])),
     );
-    await waitUntilAllAttached(ec2, instanceId, attaching, deps.attachFirstCheckMs);
+    await waitUntilAllAttached(ec2, instanceId, attaching, {
+      deadline: deps.deadline,
+      schedule: deps.attachChecks,
+    });
     eniIds = done.map((slot) => slot.eniId);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -140,9 +140,9 @@ export function depsFor(
     serviceName: "multus-eni-attach-test",
     logLevel: (process.env.TEST_LAMBDA_LOG_LEVEL ?? "SILENT") as ConstructorOptions["logLevel"],
   });
-  // moto attaches at once: no pause before the first attachment check.
+  // moto attaches at once: no pause before the first attachment check (the deployed one is ATTACH_FIRST_CHECK_MS).
   return {
-    deps: { config, ec2, autoScaling, logger, now, attachFirstCheckMs: 0 },
+    deps: { config, ec2, autoScaling, logger, now, attachChecks: { firstCheckMs: 0 } },
     ec2Calls,
     autoScalingCalls,
   };

@@ -16,6 +16,7 @@ import {
   NETWORK_TAG_KEY,
   NO_MANAGE_TAG_KEY,
 } from "../../components/model/tags";
+import { callsByKind } from "../../lambda/src/call-budget";
 import { createHandler } from "../../lambda/src/handler";
 import type { LaunchOutcome } from "../../lambda/src/launch";
 import { useMoto } from "../support/moto";
@@ -124,7 +125,7 @@ describe("ENI Lambda launch (moto)", function () {
     assert.equal((await enisOf(moto.endpoint, instanceA)).length, 0);
   });
 
-  it("makes at most 4 calls per ENI + 2 per launch: 3 per ENI, a 4th (source/dest check) in host-local only, one attachment check", async () => {
+  it("makes 3 mutating calls per ENI + 1 per launch, a 4th per ENI (source/dest check) in host-local only; non-mutating: DescribeInstances and one attachment check", async () => {
     // Mixed layout: network 1 host-local, network 2 eni-prefix.
     const { deps, ec2Calls, autoScalingCalls } = depsFor(moto.endpoint, configFor(world));
     const outcome = (await createHandler(deps)(launchEvent(instanceA))) as LaunchOutcome;
@@ -140,7 +141,12 @@ describe("ENI Lambda launch (moto)", function () {
         CompleteLifecycleAction: 1,
       },
     );
-    assert.ok(ec2Calls.calls.length + autoScalingCalls.calls.length <= 4 * 2 + 2);
+    // Per ENI create, attach, DeleteOnTermination (as the Amazon VPC CNI's AllocENI); the
+    // source/dest check cannot share the Modify call (EC2: one attribute per call).
+    assert.deepEqual(callsByKind({ ...ec2Calls.byOperation(), ...autoScalingCalls.byOperation() }), {
+      mutating: 3 * 2 + 1 + 1,
+      nonMutating: 2,
+    });
 
     // Every network in eni-prefix (or vpc-ip): no source/dest-check call at all.
     for (const ipam of ["eni-prefix", "vpc-ip"] as const) {
@@ -162,7 +168,11 @@ describe("ENI Lambda launch (moto)", function () {
         ],
         `${ipam}: DeleteOnTermination only`,
       );
-      assert.equal(run.ec2Calls.calls.length + run.autoScalingCalls.calls.length, 3 * 2 + 3);
+      assert.deepEqual(
+        callsByKind({ ...run.ec2Calls.byOperation(), ...run.autoScalingCalls.byOperation() }),
+        { mutating: 3 * 2 + 1, nonMutating: 2 },
+        `${ipam}: 3 x networks + 1 mutating`,
+      );
     }
   });
 
@@ -178,6 +188,40 @@ describe("ENI Lambda launch (moto)", function () {
       ...Array<string>(4).fill("CreateNetworkInterface"),
     ]);
     assert.equal(outcome.eniIds.length, 4);
+  });
+
+  it("checks the attachments once every attach is accepted, not a further pause after a late one: EC2 attaches them at once", async () => {
+    const { deps, ec2Calls } = depsFor(moto.endpoint, configFor(world));
+    // The deployed schedule, and the second network's attach answered 0.6 s late (as under throttling).
+    const sent: { operation: string; atMs: number }[] = [];
+    let attaches = 0;
+    deps.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName).replace(/Command$/, "");
+        if (operation === "DescribeNetworkInterfaces") sent.push({ operation, atMs: Date.now() });
+        const result = await next(args);
+        if (operation === "AttachNetworkInterface") {
+          if (++attaches === 2) await new Promise((resolve) => setTimeout(resolve, 600));
+          sent.push({ operation, atMs: Date.now() });
+        }
+        return result;
+      },
+      { step: "initialize", name: "testAttachTiming", priority: "high" },
+    );
+    const outcome = (await createHandler({ ...deps, attachChecks: undefined })(
+      launchEvent(instanceA),
+    )) as LaunchOutcome;
+    assert.equal(outcome.outcome, "CONTINUE", outcome.error);
+    const lastAttach = Math.max(
+      ...sent.filter((s) => s.operation === "AttachNetworkInterface").map((s) => s.atMs),
+    );
+    const firstCheck = sent.find((s) => s.operation === "DescribeNetworkInterfaces" && s.atMs >= lastAttach);
+    assert.ok(firstCheck, "an attachment check after the attaches");
+    assert.ok(
+      firstCheck.atMs - lastAttach < 150,
+      `first check ${firstCheck.atMs - lastAttach} ms after the last attach`,
+    );
+    assert.equal(ec2Calls.count("DescribeNetworkInterfaces"), 1, "moto attaches at once: one check");
   });
 
   it("asks for one IPv4 prefix only on the prefix-delegation network (moto ignores Ipv4PrefixCount)", async () => {
