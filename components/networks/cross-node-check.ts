@@ -135,7 +135,6 @@ export function planCrossNodeCheck(
     attachments,
     networksAnnotation: annotationOf(attachments),
     labels: { app: "multus-sample", [SAMPLE_LABEL]: CROSS_NODE_RESPONDER },
-    sameNodeAs: [],
   };
   const targets = attachments.map((attachment) => ({
     nad: attachment.nad,

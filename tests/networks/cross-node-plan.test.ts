@@ -70,7 +70,7 @@ describe("Cross-node check plan", () => {
     assert.deepEqual(JSON.parse(plan.check.networksAnnotation), expected);
     assert.deepEqual(plan.check.scriptArguments, ["routed=net1", "routed-b=net2"]);
     assert.equal(plan.responder.name, CROSS_NODE_RESPONDER);
-    assert.deepEqual(plan.responder.sameNodeAs, []);
+    assert.equal(plan.responder.sameNodeAs, undefined);
     assert.equal(plan.responder.nodeSelector, undefined);
   });
 

@@ -32,8 +32,11 @@ export function diffServerSide(cluster: KubeCluster, objects: readonly KubeObjec
   });
 }
 
-/** Applies the CRDs among `objects` and waits until each is Established; throws with kubectl's words. */
-export async function applyCrds(cluster: KubeCluster, objects: readonly KubeObject[]): Promise<string[]> {
+/**
+ * Applies the CRDs among `objects` and waits until each is Established; returns them, or throws with
+ * kubectl's words.
+ */
+export async function applyCrds(cluster: KubeCluster, objects: readonly KubeObject[]): Promise<KubeObject[]> {
   const crds = objects.filter((object) => object.kind === "CustomResourceDefinition");
   if (crds.length === 0) return [];
   const applied = await applyServerSide(cluster, crds);
@@ -46,7 +49,7 @@ export async function applyCrds(cluster: KubeCluster, objects: readonly KubeObje
     ...names,
   ]);
   if (established.status !== 0) throw new Error(`CRDs not Established: ${established.stderr}`);
-  return names;
+  return crds;
 }
 
 /** Polls `check` every 200 ms until it returns true; fails with `what` after `timeoutMs`. */
