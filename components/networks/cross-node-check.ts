@@ -218,7 +218,6 @@ export function crossNodeJobSpec(check: CrossNodeCheckPlan, image: string): Reco
               { name: "NODE_NAME", ...fromPod("spec.nodeName") },
               { name: "RESPONDER_POD", value: check.otherNodeThan },
             ],
-            securityContext: { capabilities: { add: ["NET_RAW"] } },
             // The log tail becomes the failure message Pulumi shows.
             terminationMessagePolicy: "FallbackToLogsOnError",
           },

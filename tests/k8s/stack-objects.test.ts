@@ -191,6 +191,34 @@ for (const stack of everyStack()) {
       await bound(applied.filter((object) => object.kind === "Job"));
     });
 
+    it("enforces Pod Security baseline in the workloads' namespace, and leaves kube-system alone", async () => {
+      const workloads = applied.filter((object) => WORKLOAD_KINDS.has(object.kind));
+      const namespaces = [...new Set(workloads.map((object) => object.metadata.namespace as string))];
+      assert.ok(namespaces.length >= 1);
+      // What Pod Security Admission does with a pod that reaches the node's network (and IMDS):
+      // refused where the program runs its workloads, by the real admission plugin.
+      for (const namespace of namespaces) {
+        const hostNetwork = await cluster().request("POST", `/api/v1/namespaces/${namespace}/pods`, {
+          body: {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "host-network-probe" },
+            spec: { hostNetwork: true, containers: [{ name: "c", image: "busybox" }] },
+          },
+        });
+        assert.equal(hostNetwork.status, 403, `${namespace}: ${JSON.stringify(hostNetwork.body)}`);
+        assert.match(hostNetwork.body.message, /violates PodSecurity "baseline:latest": host namespaces/);
+      }
+      const { body } = await cluster().request("GET", "/api/v1/namespaces/kube-system");
+      assert.deepEqual(
+        Object.keys(body.metadata.labels ?? {}).filter((label) =>
+          label.startsWith("pod-security.kubernetes.io/"),
+        ),
+        [],
+        "the privileged Multus DaemonSet's namespace keeps the cluster default",
+      );
+    });
+
     it("shows no drift: kubectl diff --server-side of every object is empty", async () => {
       const diff = await diffServerSide(
         cluster(),

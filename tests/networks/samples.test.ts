@@ -63,7 +63,9 @@ describe("Sample and check plan", () => {
     assert.equal(job.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], check.networksAnnotation);
     const pod = samplePodSpec(plan.samples[0], "registry.example.cn/busybox:1") as Json;
     assert.equal(pod.affinity, undefined);
-    assert.deepEqual(pod.containers[0].securityContext.capabilities.add, ["NET_RAW"]);
+    // Pod Security baseline (the namespace's level) refuses NET_RAW in capabilities.add (shown by the
+    // real API server in tests/k8s/stack-objects.test.ts); ping has it from the runtime's defaults.
+    assert.equal(pod.containers[0].securityContext, undefined);
   });
 
   it("does not pin or ping eni-prefix networks, and says so", () => {
