@@ -3,7 +3,9 @@
  * @pulumi/eks and the bastion's access policy.
  */
 import type * as eks from "@pulumi/eks";
+import type * as pulumi from "@pulumi/pulumi";
 import { eksAccessPolicyArn, PartitionInfo } from "../components/model/partition";
+import { NAD_READERS_GROUP, type NadReaders } from "../components/networks/nad-readers";
 import type { BastionSettings, EndpointSettings, StackSettings } from "./config/settings";
 
 /** EKS access policies per bastion access level (all exist in aws-cn as in aws). */
@@ -25,6 +27,29 @@ export function bastionAccessPolicy(
     policyArn: eksAccessPolicyArn(partition, BASTION_ACCESS_POLICIES[bastion.clusterAccess]),
     accessScope: scope,
   };
+}
+
+/**
+ * The bastion's access entry: its EKS access policy, and below `admin` the Kubernetes group that
+ * may read the NetworkAttachmentDefinitions (no EKS access policy covers custom resources).
+ */
+export function bastionAccessEntry(
+  bastion: BastionSettings,
+  partition: PartitionInfo,
+  principalArn: pulumi.Input<string>,
+): eks.types.input.AccessEntryArgs {
+  const readers = bastionNadReaders(bastion);
+  return {
+    principalArn,
+    accessPolicies: { bastion: bastionAccessPolicy(bastion, partition) },
+    ...(readers ? { kubernetesGroups: [readers.group] } : {}),
+  };
+}
+
+/** Who reads the NADs besides cluster admins: the bastion, in its access scope; none without one. */
+export function bastionNadReaders(bastion: BastionSettings): NadReaders | undefined {
+  if (!bastion.enabled || bastion.clusterAccess === "admin") return undefined;
+  return { group: NAD_READERS_GROUP, namespaces: [...bastion.accessNamespaces] };
 }
 
 export interface EndpointAccessArgs {

@@ -17,7 +17,7 @@ import {
 } from "../components/security/kms";
 import { MultusVpc } from "../components/vpc";
 import { StackSettings } from "./config";
-import { bastionAccessPolicy, endpointAccessArgs } from "./cluster-access";
+import { bastionAccessEntry, endpointAccessArgs } from "./cluster-access";
 
 /** Every control-plane log type: telecom operators audit who changed the cluster. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -109,10 +109,7 @@ export function createCluster(settings: StackSettings, vpc: MultusVpc): ClusterR
     vpc.bastionRoleArn === undefined
       ? {}
       : {
-          bastion: {
-            principalArn: vpc.bastionRoleArn,
-            accessPolicies: { bastion: bastionAccessPolicy(settings.bastion, partition) },
-          },
+          bastion: bastionAccessEntry(settings.bastion, partition, vpc.bastionRoleArn),
         };
 
   const cluster = new eks.Cluster(

@@ -9,6 +9,7 @@ import { ClusterResult } from "./cluster";
 import { StackSettings } from "./config";
 import { sampleMirrorImage } from "./sample-image";
 import { multusNodeCount, multusNodeZones } from "./config/nodegroup";
+import { bastionNadReaders } from "./cluster-access";
 
 export { SAMPLE_MIRROR_REPOSITORY, SAMPLE_MIRROR_TAG, sampleMirrorImage } from "./sample-image";
 
@@ -42,6 +43,7 @@ export function createMultusNetworks(
       .getCallerIdentityOutput()
       .accountId.apply((accountId) => sampleMirrorImage(accountId, settings.region));
 
+  const nadReaders = bastionNadReaders(settings.bastion);
   return new MultusNetworks(settings.clusterName, {
     provider,
     networks: settings.networks,
@@ -54,5 +56,6 @@ export function createMultusNetworks(
       nodeCount: multusNodeCount(settings.nodeGroups),
     },
     dependsOn,
+    ...(nadReaders ? { nadReaders } : {}),
   });
 }

@@ -135,7 +135,6 @@ export function planCrossNodeCheck(
     attachments,
     networksAnnotation: annotationOf(attachments),
     labels: { app: "multus-sample", [SAMPLE_LABEL]: CROSS_NODE_RESPONDER },
-    sameNodeAs: [],
   };
   const targets = attachments.map((attachment) => ({
     nad: attachment.nad,
@@ -219,7 +218,6 @@ export function crossNodeJobSpec(check: CrossNodeCheckPlan, image: string): Reco
               { name: "NODE_NAME", ...fromPod("spec.nodeName") },
               { name: "RESPONDER_POD", value: check.otherNodeThan },
             ],
-            securityContext: { capabilities: { add: ["NET_RAW"] } },
             // The log tail becomes the failure message Pulumi shows.
             terminationMessagePolicy: "FallbackToLogsOnError",
           },

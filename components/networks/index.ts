@@ -24,6 +24,8 @@ import {
   multusHelmValues,
 } from "./multus-manifests";
 import { attachmentFor, nadConfigDocument, planNetworkAttachments } from "./nad";
+import { nadReaderBindings, nadReaderClusterRole, type NadReaders } from "./nad-readers";
+import { podSecurityNamespacePatch } from "./pod-security";
 import {
   checkJobSpec,
   NETWORKS_ANNOTATION,
@@ -81,6 +83,8 @@ export interface MultusNetworksArgs {
   readonly samples: MultusSamplesArgs;
   /** What Multus must wait for: the node group and the VPC CNI (Multus delegates eth0 to it). */
   readonly dependsOn?: pulumi.Resource[];
+  /** A Kubernetes group (e.g. the bastion's access entry's) that may read the NADs. */
+  readonly nadReaders?: NadReaders;
 }
 
 export const MULTUS_NETWORKS_TYPE = "multus-eks:k8s:MultusNetworks";
@@ -117,6 +121,8 @@ export class MultusNetworks extends pulumi.ComponentResource {
         ),
     );
 
+    if (args.nadReaders) this.grantNadReaders(name, args.nadReaders, child);
+
     const nadNames = Object.fromEntries(
       args.networks.map((network) => [
         network.name,
@@ -130,12 +136,22 @@ export class MultusNetworks extends pulumi.ComponentResource {
         })
       : { samples: [], checks: [], notes: [] };
     const image = pulumi.output(args.samples.image);
+    // Pod Security `baseline` on the workloads' namespace, in force before their first pod.
+    const podSecurity: pulumi.Resource[] = args.samples.enabled
+      ? [
+          new k8s.core.v1.NamespacePatch(
+            `${name}-pod-security`,
+            podSecurityNamespacePatch(namespace) as k8s.core.v1.NamespacePatchArgs,
+            child,
+          ),
+        ]
+      : [];
     // Samples need Multus running on the node as well as their NADs.
     const samples = plan.samples.map((pod) =>
       // Fixed names and pinned addresses: the old Deployment must be gone before its successor starts.
       this.deployment(name, namespace, pod, image, {
         ...child,
-        dependsOn: [...nadResources, ...multus.all],
+        dependsOn: [...nadResources, ...multus.all, ...podSecurity],
         deleteBeforeReplace: true,
         // Stacks deployed when the samples were bare Pods: the Pod becomes this Deployment by
         // replacement, deleted first, so its pinned addresses are free for the new pod.
@@ -172,7 +188,7 @@ export class MultusNetworks extends pulumi.ComponentResource {
             namespace,
             crossNode.plan,
             image,
-            [...nadResources, ...multus.all, ...pinnedFirst],
+            [...nadResources, ...multus.all, ...podSecurity, ...pinnedFirst],
             child,
           ),
         ]
@@ -191,6 +207,35 @@ export class MultusNetworks extends pulumi.ComponentResource {
       checkJobNames: this.checkJobNames,
       checkNotes: this.checkNotes,
     });
+  }
+
+  /** The NAD reader ClusterRole and its binding(s) to the readers' group. */
+  private grantNadReaders(
+    name: string,
+    readers: NadReaders,
+    child: { parent: pulumi.Resource; provider: k8s.Provider },
+  ): void {
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-nad-reader`,
+      nadReaderClusterRole() as k8s.rbac.v1.ClusterRoleArgs,
+      child,
+    );
+    for (const binding of nadReaderBindings(readers)) {
+      const metadata = binding.metadata as { namespace?: string };
+      if (metadata.namespace === undefined) {
+        new k8s.rbac.v1.ClusterRoleBinding(
+          `${name}-nad-reader`,
+          binding as unknown as k8s.rbac.v1.ClusterRoleBindingArgs,
+          { ...child, dependsOn: [role] },
+        );
+      } else {
+        new k8s.rbac.v1.RoleBinding(
+          `${name}-nad-reader-${metadata.namespace}`,
+          binding as unknown as k8s.rbac.v1.RoleBindingArgs,
+          { ...child, dependsOn: [role] },
+        );
+      }
+    }
   }
 
   /** Responder, the check's RBAC and the Job; resolves to the Job's name. */

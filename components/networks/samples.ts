@@ -46,8 +46,13 @@ export interface PodPlan {
   readonly networksAnnotation: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly nodeSelector?: Readonly<Record<string, string>>;
-  /** Samples this pod must share a node with, by name (their SAMPLE_LABEL value). */
-  readonly sameNodeAs: readonly string[];
+  /**
+   * The sample this pod must share a node with, by name (its SAMPLE_LABEL value): the zone's first
+   * sample, which every other pod of the zone follows. One anchor, because the scheduler satisfies
+   * required pod-affinity terms only with a pod that matches all of them (kubernetes/kubernetes
+   * #130784, #134534): a term per sample could never be met, as no pod is two samples.
+   */
+  readonly sameNodeAs?: string;
 }
 
 export interface PingTarget {
@@ -172,7 +177,7 @@ export function planSamples(
         networksAnnotation: annotationOf(attachments, pinned),
         labels: { app: "multus-sample", [SAMPLE_LABEL]: name },
         ...(multiZone ? { nodeSelector: { [ZONE_LABEL]: zone } } : {}),
-        sameNodeAs: pinned && zonePods.length > 0 ? [zonePods[0].name] : [],
+        ...(pinned && zonePods.length > 0 ? { sameNodeAs: zonePods[0].name } : {}),
       });
     }
     samples.push(...zonePods);
@@ -199,7 +204,7 @@ export function planSamples(
       networksAnnotation: annotationOf(attachments, true),
       labels: { app: "multus-connectivity-check", [SAMPLE_LABEL]: name },
       ...(multiZone ? { nodeSelector: { [ZONE_LABEL]: zone } } : {}),
-      sameNodeAs: zonePods.map((pod) => pod.name),
+      sameNodeAs: zonePods[0].name,
       targets,
       script: pingScript(targets),
     });
@@ -207,15 +212,14 @@ export function planSamples(
   return { samples, checks, notes };
 }
 
-/** Pod affinity that puts a pod on the node of each named sample. */
-export function sameNodeAffinity(names: readonly string[]): Record<string, unknown> | undefined {
-  if (names.length === 0) return undefined;
+/** Pod affinity that puts a pod on the node of the named sample: one required term. */
+export function sameNodeAffinity(name: string | undefined): Record<string, unknown> | undefined {
+  if (name === undefined) return undefined;
   return {
     podAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: names.map((name) => ({
-        labelSelector: { matchLabels: { [SAMPLE_LABEL]: name } },
-        topologyKey: HOSTNAME_LABEL,
-      })),
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { labelSelector: { matchLabels: { [SAMPLE_LABEL]: name } }, topologyKey: HOSTNAME_LABEL },
+      ],
     },
   };
 }
@@ -235,8 +239,8 @@ export function samplePodSpec(plan: PodPlan, image: string): Record<string, unkn
         name: "sample",
         image,
         command: SAMPLE_COMMAND,
-        // ping needs a raw socket; asked for explicitly rather than relying on the runtime's defaults.
-        securityContext: { capabilities: { add: ["NET_RAW"] } },
+        // No added capabilities: ping's raw socket comes from the runtime's default set (containerd's
+        // includes NET_RAW), and Pod Security `baseline` refuses NET_RAW in capabilities.add.
         resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
       },
     ],
@@ -306,7 +310,6 @@ export function checkJobSpec(plan: CheckPlan, image: string): Record<string, unk
             name: "ping",
             image,
             command: ["sh", "-c", plan.script],
-            securityContext: { capabilities: { add: ["NET_RAW"] } },
             // The log tail becomes the failure message Pulumi shows.
             terminationMessagePolicy: "FallbackToLogsOnError",
           },

@@ -117,32 +117,62 @@ export function untaintClusterRoleBinding(): KubernetesObject {
   };
 }
 
-/** The part after the last "/": the instance ID in a providerID (aws:///<az>/<id>) and a session ARN. */
+/** The part after the last "/": the session name (the instance ID) in an assumed-role session ARN. */
 const last = (expression: string): string => `${expression}.substring(${expression}.lastIndexOf('/') + 1)`;
+
+/** `path` of object (or oldObject), with `fallback` where the field is absent (has() guards it). */
+const valueOf = (root: "object" | "oldObject", path: string, fallback: string): string =>
+  `(has(${root}.${path}) ? ${root}.${path} : ${fallback})`;
+const unchanged = (path: string, fallback: string): string =>
+  `${valueOf("object", path, fallback)} == ${valueOf("oldObject", path, fallback)}`;
+
+/**
+ * Every field of a Node (core/v1 ObjectMeta and NodeSpec, Kubernetes 1.35) a PATCH could change,
+ * with the value an absent field stands for. Status is not among them: an update of the Node itself
+ * keeps the old status (the nodes/status subresource, which RBAC does not grant, changes it);
+ * managedFields are the API server's record of who set what. A ownerReference to an object that
+ * does not exist makes the garbage collector delete the Node; a finalizer blocks its deletion;
+ * podCIDR(s) and providerID are set once and read by other controllers.
+ */
+const UNCHANGED_NODE_FIELDS: readonly (readonly [string, string])[] = [
+  ["metadata.labels", "{}"],
+  ["metadata.annotations", "{}"],
+  ["metadata.finalizers", "[]"],
+  ["metadata.ownerReferences", "[]"],
+  ["metadata.generateName", "''"],
+  ["spec.providerID", "''"],
+  ["spec.podCIDR", "''"],
+  ["spec.podCIDRs", "[]"],
+  ["spec.unschedulable", "false"],
+  ["spec.externalID", "''"],
+  ["spec.configSource", "null"],
+];
 
 /**
  * CEL rules, evaluated only for requests of the remover group (matchConditions). The access entry
  * keeps EKS's default username for a role, the session ARN `arn:<p>:sts::<acct>:assumed-role/<role>/<session>`.
+ * Everything is read from `oldObject`, the Node as stored, or compared with it: the request may not
+ * make a Node its own (providerID) in the same patch that removes the taint.
  */
 export function untaintValidations(): { expression: string; message: string }[] {
-  const without = (taints: string) =>
-    `(has(${taints}.spec.taints) ? ${taints}.spec.taints : []).filter(t, t.key != '${STARTUP_TAINT_KEY}')`;
+  const taints = (root: "object" | "oldObject") => valueOf(root, "spec.taints", "[]");
+  const hasStartup = (root: "object" | "oldObject") =>
+    `${taints(root)}.exists(t, t.key == '${STARTUP_TAINT_KEY}')`;
+  const others = (root: "object" | "oldObject") =>
+    `${taints(root)}.filter(t, t.key != '${STARTUP_TAINT_KEY}')`;
   return [
     {
-      expression: `${last("request.userInfo.username")} == ${last("object.spec.providerID")}`,
+      expression: `has(oldObject.spec.providerID) && oldObject.spec.providerID.endsWith('/' + ${last("request.userInfo.username")})`,
       message: `the startup-taint remover may only change the Node of its own instance (session name = instance ID)`,
     },
     {
-      expression: `${without("object")} == ${without("oldObject")} && !(has(object.spec.taints) && object.spec.taints.exists(t, t.key == '${STARTUP_TAINT_KEY}'))`,
+      expression: `${hasStartup("oldObject")} && !${hasStartup("object")} && ${others("object")} == ${others("oldObject")}`,
       message: `the startup-taint remover may only remove the ${STARTUP_TAINT_KEY} taint`,
     },
-    {
-      expression:
-        "object.metadata.labels == oldObject.metadata.labels && " +
-        "(has(object.metadata.annotations) ? object.metadata.annotations : {}) == (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}) && " +
-        "(has(object.spec.unschedulable) ? object.spec.unschedulable : false) == (has(oldObject.spec.unschedulable) ? oldObject.spec.unschedulable : false)",
-      message: "the startup-taint remover may not change labels, annotations or cordon state",
-    },
+    ...UNCHANGED_NODE_FIELDS.map(([path, fallback]) => ({
+      expression: unchanged(path, fallback),
+      message: `the startup-taint remover may not change ${path}`,
+    })),
   ];
 }
 

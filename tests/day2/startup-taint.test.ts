@@ -113,7 +113,7 @@ describe("node startup taint", () => {
     // No access policy: only the RBAC below.
     assert.equal(resourcesOfType(run, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").length, 0);
     const role = resourcesOfType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((item) =>
-      String((item.inputs.metadata as { name: string }).name).startsWith("multus-eks:"),
+      String((item.inputs.metadata as { name: string }).name).startsWith("multus-eks:startup-untaint"),
     )!;
     assert.deepEqual(role.inputs.rules, [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] }]);
     const binding = resourcesOfType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").find(

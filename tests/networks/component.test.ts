@@ -47,7 +47,7 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
       name: "multus",
       namespace: "kube-system",
     });
-    const role = run.one(TYPES.clusterRole).inputs as Json;
+    const role = run.one(TYPES.clusterRole, `${run.settings.clusterName}-multus-role`).inputs as Json;
     const verbsOf = (group: string, resource: string): string[] =>
       role.rules
         .filter((rule: Json) => rule.apiGroups.includes(group) && rule.resources.includes(resource))
@@ -56,7 +56,8 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
     assert.deepEqual(verbsOf("", "pods").sort(), ["get", "list", "update", "watch"]);
     assert.deepEqual(verbsOf("", "pods/status").sort(), ["get", "patch", "update"]);
     assert.deepEqual(verbsOf("", "events").sort(), ["create", "patch", "update"]);
-    const binding = run.one(TYPES.clusterRoleBinding).inputs as Json;
+    const binding = run.one(TYPES.clusterRoleBinding, `${run.settings.clusterName}-multus-binding`)
+      .inputs as Json;
     assert.deepEqual(binding.roleRef, {
       apiGroup: "rbac.authorization.k8s.io",
       kind: "ClusterRole",
@@ -164,7 +165,9 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
     const component = run.one(TYPES.component);
     const provider = run.one(TYPES.provider);
     const children = run.resources.filter((resource) => resource.type.startsWith("kubernetes:"));
-    assert.equal(children.length, 6 + 2 + 2 + 1);
+    // Multus (6), NADs, samples, check, the namespace's Pod Security labels, and the bastion's NAD
+    // read access (ClusterRole and binding).
+    assert.equal(children.length, 6 + 2 + 2 + 1 + 1 + 2);
     for (const child of children) {
       assert.equal(child.parent, component.key, child.key);
       assert.equal(child.provider, provider.key, child.key);
@@ -173,15 +176,11 @@ describe("MultusNetworks (YAML install, blog defaults)", () => {
 
   it("orders: node group → Multus → NADs → samples → check", () => {
     const nodes = "test:index:NodeGroup::unit-nodes";
-    for (const type of [
-      TYPES.crd,
-      TYPES.serviceAccount,
-      TYPES.clusterRole,
-      TYPES.configMap,
-      TYPES.daemonSet,
-    ]) {
+    for (const type of [TYPES.crd, TYPES.serviceAccount, TYPES.configMap, TYPES.daemonSet]) {
       assert.ok(run.one(type).dependsOn.includes(nodes), `${type} waits for the node group`);
     }
+    const role = run.one(TYPES.clusterRole, `${run.settings.clusterName}-multus-role`);
+    assert.ok(role.dependsOn.includes(nodes), "the ClusterRole waits for the node group");
     const crd = run.one(TYPES.crd).key;
     const daemonSet = run.one(TYPES.daemonSet).key;
     const nads = run.byType(TYPES.nad);
@@ -248,7 +247,10 @@ describe("MultusNetworks images and install methods", () => {
         multusHelmValues: { image: { tag: "v4.1.4" } },
       }),
     );
-    for (const type of YAML_INSTALL_TYPES) assert.equal(run.byType(type).length, 0, `${type} not declared`);
+    // (The bastion's NAD reader ClusterRole and binding are not part of the install.)
+    const installed = (type: string) =>
+      run.byType(type).filter((resource) => !resource.name.endsWith("-nad-reader"));
+    for (const type of YAML_INSTALL_TYPES) assert.equal(installed(type).length, 0, `${type} not declared`);
     const release = run.one(TYPES.release);
     assert.equal(
       release.inputs.chart,

@@ -26,8 +26,8 @@ describe("Sample and check plan", () => {
     assert.deepEqual(
       plan.samples.map((pod) => [pod.name, pod.networksAnnotation, pod.sameNodeAs]),
       [
-        ["sampleapp-1", "ipvlan-conf-1", []],
-        ["sampleapp-dual", "ipvlan-conf-1, ipvlan-conf-2", []],
+        ["sampleapp-1", "ipvlan-conf-1", undefined],
+        ["sampleapp-dual", "ipvlan-conf-1, ipvlan-conf-2", undefined],
       ],
     );
     assert.equal(plan.checks.length, 0);
@@ -38,9 +38,12 @@ describe("Sample and check plan", () => {
     assert.deepEqual(JSON.parse(plan.samples[0].networksAnnotation), [
       { name: "ipvlan-conf-1", interface: "net1", ips: ["10.0.4.80/24"] },
     ]);
-    assert.deepEqual(plan.samples[1].sameNodeAs, ["sampleapp-1"]);
+    assert.equal(plan.samples[1].sameNodeAs, "sampleapp-1");
     const [check] = plan.checks;
-    assert.deepEqual(check.sameNodeAs, ["sampleapp-1", "sampleapp-dual"]);
+    // sampleapp-dual follows sampleapp-1, so the check follows sampleapp-1 alone: a required
+    // pod-affinity term per sample is never met (the scheduler wants one pod matching every term;
+    // kubernetes/kubernetes#130784, shown by tests/k8s/stack-objects.test.ts on the real scheduler).
+    assert.equal(check.sameNodeAs, "sampleapp-1");
     assert.deepEqual(
       check.targets.map((target) => `${target.sample}:${target.fromInterface}->${target.address}`),
       [
@@ -55,16 +58,14 @@ describe("Sample and check plan", () => {
         labelSelector: { matchLabels: { "multus-eks/sample": "sampleapp-1" } },
         topologyKey: "kubernetes.io/hostname",
       },
-      {
-        labelSelector: { matchLabels: { "multus-eks/sample": "sampleapp-dual" } },
-        topologyKey: "kubernetes.io/hostname",
-      },
     ]);
     assert.equal(job.template.spec.restartPolicy, "Never");
     assert.equal(job.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], check.networksAnnotation);
     const pod = samplePodSpec(plan.samples[0], "registry.example.cn/busybox:1") as Json;
     assert.equal(pod.affinity, undefined);
-    assert.deepEqual(pod.containers[0].securityContext.capabilities.add, ["NET_RAW"]);
+    // Pod Security baseline (the namespace's level) refuses NET_RAW in capabilities.add (shown by the
+    // real API server in tests/k8s/stack-objects.test.ts); ping has it from the runtime's defaults.
+    assert.equal(pod.containers[0].securityContext, undefined);
   });
 
   it("does not pin or ping eni-prefix networks, and says so", () => {

@@ -46,7 +46,7 @@ export function ensureMotoInstalled(): string {
   return MOTO_SERVER;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
