@@ -49,7 +49,11 @@ describe("settings reference (docs/settings.md)", () => {
     for (const row of rows) {
       const spec = SETTINGS[row.spans[0][0] as keyof typeof SETTINGS];
       assert.strictEqual(row.cells[1], spec.kind, `type of ${row.spans[0][0]}`);
-      if (spec.kind !== "object" || JSON.stringify(spec.default) === "{}" || JSON.stringify(spec.default) === "[]") {
+      if (
+        spec.kind !== "object" ||
+        JSON.stringify(spec.default) === "{}" ||
+        JSON.stringify(spec.default) === "[]"
+      ) {
         assert.strictEqual(row.spans[2][0], JSON.stringify(spec.default), `default of ${row.spans[0][0]}`);
       }
     }

@@ -36,7 +36,7 @@ export interface MarkdownPage {
 }
 
 const markdown = new MarkdownIt();
-type Token = ReturnType<MarkdownIt["parse"]>[number];
+type Token = MarkdownIt.Token;
 
 /** Rendered text of an inline token: what GitHub slugs for a heading's anchor. */
 function inlineText(token: Token): string {
@@ -89,8 +89,9 @@ export function parseMarkdown(file: string): MarkdownPage {
     if (token.type === "inline") {
       code.push(...inlineCode(token));
       for (const child of token.children ?? []) {
-        const href = child.type === "link_open" ? child.attrGet("href") : null;
-        if (href !== null) links.push({ href, line });
+        const href =
+          child.type === "link_open" ? child.attrs?.find(([name]) => name === "href")?.[1] : undefined;
+        if (href !== undefined) links.push({ href: String(href), line });
       }
     }
   });
@@ -158,13 +159,16 @@ export function docsLinkProblems(root: string): string[] {
     for (const snippet of page.code) {
       for (const match of snippet.matchAll(NPM_RUN)) {
         if (!scripts.includes(match[1])) {
-          problems.push(`${path.relative(root, file)}: "npm run ${match[1]}" is not a script of package.json`);
+          problems.push(
+            `${path.relative(root, file)}: "npm run ${match[1]}" is not a script of package.json`,
+          );
         }
       }
     }
   }
   for (const file of files.slice(1)) {
-    if (!linkedFromReadme.has(file)) problems.push(`${path.relative(root, file)} is not linked from README.md`);
+    if (!linkedFromReadme.has(file))
+      problems.push(`${path.relative(root, file)} is not linked from README.md`);
   }
   return problems;
 }
