@@ -78,7 +78,7 @@ describe("Multus image versions and the init command", () => {
 });
 
 describe("Multus daemon resources", () => {
-  it("defaults to the figures sized in the README, and reads overrides", () => {
+  it("defaults to the figures sized in docs/multus-daemon.md, and reads overrides", () => {
     assert.deepEqual(yamlInstall(ningxia()).resources, {
       cpuRequest: "100m",
       cpuLimit: "1",

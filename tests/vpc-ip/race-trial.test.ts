@@ -4,7 +4,7 @@
  * the fidelity layer with Describe lag, throttling storms and lost replies. Counted from the plugin's
  * results: no address on two live pods, no live pod without its address in EC2 (moto, read
  * directly), no address left in EC2 once DELs and reconciles settle. The plugin before issue 19's
- * fix gave two live pods one address in this trial's bench runs (see the README).
+ * fix gave two live pods one address in this trial's bench runs (docs/testing-and-benchmarks.md).
  */
 import { strict as assert } from "node:assert";
 import { useMoto } from "../support/moto";
