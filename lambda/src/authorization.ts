@@ -1,7 +1,7 @@
 /**
  * Calls that IAM refuses. A refused call is no transient fault: no retry or redelivery gets past
  * it, the launch is abandoned, and whoever reads the log must see at once WHICH action was refused
- * on WHICH resources (the policy grants actions per resource type; see the README's IAM notes), not
+ * on WHICH resources (the policy grants actions per resource type; see docs/security.md, IAM cases), not
  * a generic ABANDON. A middleware on each client turns the service's refusal into an
  * AuthorizationRefusedError that names them.
  */

@@ -27,7 +27,7 @@
 export const SDK_MAX_ATTEMPTS = 50;
 /**
  * Backoff between attempts (retry-strategy.ts): full jitter up to min(cap, base x 2^attempt).
- * (see above and the README's performance section for the figures).
+ * (see above and docs/testing-and-benchmarks.md for the figures).
  */
 export const SDK_BACKOFF_BASE_MS = 250;
 export const SDK_MAX_BACKOFF_MS = 4_000;
