@@ -4,7 +4,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ChildOptions, MultusNetworksArgs } from "./args";
 import type { MultusInstall } from "./install";
 import { NAD_GROUP } from "./multus-manifests";
-import { attachmentFor, nadConfigDocument, type NetworkAttachmentPlan, planNetworkAttachments } from "./nad";
+import {
+  attachmentFor,
+  nadConfigDocument,
+  nadMetadata,
+  type NetworkAttachmentPlan,
+  planNetworkAttachments,
+} from "./nad";
 
 export interface Attachments {
   readonly plan: NetworkAttachmentPlan[];
@@ -27,7 +33,7 @@ export function declareAttachments(
         {
           apiVersion: `${NAD_GROUP}/v1`,
           kind: "NetworkAttachmentDefinition",
-          metadata: { name: nad.name, namespace },
+          metadata: nadMetadata(nad, namespace),
           spec: { config: JSON.stringify(nadConfigDocument(nad)) },
         },
         { ...child, dependsOn: crdReady },
