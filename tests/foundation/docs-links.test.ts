@@ -1,7 +1,7 @@
 // The docs link check: README.md and docs/*.md as GitHub renders them (markdown-it for the
 // Markdown, github-slugger for the heading anchors GitHub assigns). Relative links must reach a
-// file, anchors a heading of their page, every docs page must be linked from the README, and every
-// `npm run <script>` quoted must exist in package.json.
+// file, anchors a heading of their page, every docs page must be linked from the README, every
+// `npm run <script>` quoted must exist in package.json, and every repository path quoted must exist.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -39,7 +39,7 @@ describe("docs links", () => {
     }
   });
 
-  it("fails on a missing file, a missing anchor, an unknown script and a page the README does not link", () => {
+  it("fails on a missing file, a missing anchor, an unknown script, a missing quoted path and a page the README does not link", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docs-links-"));
     try {
       fs.mkdirSync(path.join(dir, "docs"));
@@ -59,7 +59,7 @@ describe("docs links", () => {
           "",
           "[gone](missing.md) and [wrong anchor](good.md#no-such-section)",
           "",
-          "[own anchor](#not-here) then `npm run plan:nowhere`",
+          "[own anchor](#not-here) then `npm run plan:nowhere` in `stacks/gone.ts`",
           "",
         ].join("\n"),
       );
@@ -68,6 +68,7 @@ describe("docs links", () => {
         "docs/broken.md:3: link to good.md#no-such-section: no heading of docs/good.md has the anchor #no-such-section",
         "docs/broken.md:5: link to #not-here: no heading of docs/broken.md has the anchor #not-here",
         'docs/broken.md: "npm run plan:nowhere" is not a script of package.json',
+        "docs/broken.md: `stacks/gone.ts` does not exist",
         "docs/broken.md is not linked from README.md",
       ]);
     } finally {

@@ -113,11 +113,14 @@ export function projectPages(root: string): string[] {
 
 const EXTERNAL = /^[a-z][a-z0-9+.-]*:/i;
 const NPM_RUN = /\bnpm run(?: -s)? ([A-Za-z0-9:_-]+)/g;
+/** A repository path quoted as code: `stacks/regions.ts`, `components/nodegroup/rootfs/` (no patterns). */
+const REPOSITORY_PATH = /^(?:components|stacks|lambda|tests|policies|examples|docs)\/[A-Za-z0-9._/-]*$/;
 
 /**
  * Every broken link of the project's Markdown: a relative link to a file that does not exist, an
- * anchor that no heading of the target page has, a docs page the README does not link to, and an
- * `npm run <script>` that package.json does not define. Each problem names the page and line.
+ * anchor that no heading of the target page has, a docs page the README does not link to, an
+ * `npm run <script>` that package.json does not define, and a repository path quoted as code that
+ * does not exist. Each problem names the page (and the line for links).
  */
 export function docsLinkProblems(root: string): string[] {
   const files = projectPages(root);
@@ -157,6 +160,9 @@ export function docsLinkProblems(root: string): string[] {
       }
     }
     for (const snippet of page.code) {
+      if (REPOSITORY_PATH.test(snippet) && !fs.existsSync(path.join(root, snippet))) {
+        problems.push(`${path.relative(root, file)}: \`${snippet}\` does not exist`);
+      }
       for (const match of snippet.matchAll(NPM_RUN)) {
         if (!scripts.includes(match[1])) {
           problems.push(
