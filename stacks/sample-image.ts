@@ -1,7 +1,7 @@
 /**
  * Default sample image: busybox (sh + ping) in the account's own ECR, because Docker Hub and the
  * other public registries are not reliably reachable from the China regions. The repository is not
- * created or filled by this program: copy busybox there before `pulumi up` (README), or set
+ * created or filled by this program: copy busybox there before `pulumi up` (docs/deploying.md), or set
  * sampleImage, or set samplesEnabled to false. (Kept free of Pulumi imports: preflight reads it.)
  */
 import type { RegionInfo } from "./regions";

@@ -24,7 +24,7 @@ const DAEMON_CNI_CONFIG_DIRECTORY = "/host/etc/cni/net.d";
 
 /**
  * The daemon's requests and limits. Delegates (IPAM plugins) run as its children, inside these
- * limits: the defaults (stacks/config/schema.ts) are sized from `npm run bench:multus-adds` (README).
+ * limits: the defaults (stacks/config/schema.ts) are sized from `npm run bench:multus-adds` (docs/multus-daemon.md).
  */
 export interface MultusDaemonResources {
   readonly cpuRequest: string;

@@ -58,7 +58,7 @@ export function parseSettings(raw: RawConfig, context: ParseContext): StackSetti
       const suggestion = closestSetting(key);
       problems.add(
         key,
-        `is not a setting of this project${suggestion ? `: did you mean "${suggestion}"?` : "; see the README's settings table"}`,
+        `is not a setting of this project${suggestion ? `: did you mean "${suggestion}"?` : "; see docs/settings.md"}`,
       );
     }
   }

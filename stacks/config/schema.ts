@@ -272,7 +272,7 @@ export const SETTINGS = {
   multusDaemonCpuLimit: {
     kind: "string",
     description:
-      "CPU limit of the Multus daemon (yaml install), sized for a burst of delegate ADDs (README).",
+      "CPU limit of the Multus daemon (yaml install), sized for a burst of delegate ADDs (docs/multus-daemon.md).",
     default: "1",
   },
   multusDaemonMemoryRequest: {
@@ -283,7 +283,7 @@ export const SETTINGS = {
   multusDaemonMemoryLimit: {
     kind: "string",
     description:
-      "Memory limit of the Multus daemon (yaml install), sized for a burst of delegate ADDs (README); 50Mi gets it OOM-killed.",
+      "Memory limit of the Multus daemon (yaml install), sized for a burst of delegate ADDs (docs/multus-daemon.md); 50Mi gets it OOM-killed.",
     default: "384Mi",
   },
   multusHelmChart: {

@@ -126,7 +126,7 @@ export const imageChecks: readonly Check[] = [
       return checkImage(context, sampleMirrorImage(account, region), {
         missing:
           `create the ECR repository ${SAMPLE_MIRROR_REPOSITORY} in ${region.name} and push busybox:${SAMPLE_MIRROR_TAG} to it ` +
-          `(README, "Deploying for real"), or set sampleImage, or set samplesEnabled to false`,
+          `(docs/deploying.md), or set sampleImage, or set samplesEnabled to false`,
       });
     },
   },

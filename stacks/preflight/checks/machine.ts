@@ -132,7 +132,7 @@ export const machineChecks: readonly Check[] = [
         return fail(
           `missing from ${where}: ${missing.map((plugin) => `${plugin.name} ${plugin.version} (${plugin.neededBy})`).join(", ")}`,
           `install them before \`pulumi up\`: ${missing.map((plugin) => `pulumi plugin install resource ${plugin.name} ${plugin.version}`).join("; ")} ` +
-            "(add --file <tarball> for an offline copy, or set PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES to a mirror; README, Deploying for real)",
+            "(add --file <tarball> for an offline copy, or set PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES to a mirror; docs/deploying.md, step 2)",
         );
       }
       return pass(`${plugins.map((plugin) => `${plugin.name} ${plugin.version}`).join(", ")} in ${where}`);

@@ -52,7 +52,7 @@ export const kubernetesChecks: readonly Check<VerifyContext>[] = [
       if (tainted.length > 0) {
         return fail(
           `${tainted.length} of ${nodes.items.length} node(s) still carry ${STARTUP_TAINT_KEY}: ${tainted.join(", ")}`,
-          "on such a node: journalctl -u multus-eks-untaint.service and -u multus-eni-setup@* (the taint goes once its Multus ENIs are set up); replace the node if its ENIs never came",
+          "on such a node: journalctl -u multus-eks-untaint.service and -u multus-eni@* (the taint goes once its Multus ENIs are set up); replace the node if its ENIs never came",
         );
       }
       return pass(`${nodes.items.length} node(s), none with ${STARTUP_TAINT_KEY}`);
@@ -133,7 +133,7 @@ export const kubernetesChecks: readonly Check<VerifyContext>[] = [
       if (found.length > 0) {
         return fail(
           `web-identity errors in aws-node's logs: ${found.join("; ")}`,
-          "the IRSA role's trust (its OIDC provider, audience sts.amazonaws.com and subject system:serviceaccount:kube-system:aws-node) does not match the token: see the README's IRSA notes for China",
+          "the IRSA role's trust (its OIDC provider, audience sts.amazonaws.com and subject system:serviceaccount:kube-system:aws-node) does not match the token: see docs/china.md, section Checked in the China documentation",
         );
       }
       return pass(`no web-identity error in the last 500 lines of ${pods.items.length} aws-node pod(s)`);
