@@ -91,6 +91,16 @@ export function instanceTypeProblems(
         `which needs ENI prefix delegation (Nitro only): choose a Nitro type such as c5.large, or ipam "host-local"`,
     });
   }
+  const vpcIpNetworks = use.networks.filter((network) => network.ipam === "vpc-ip");
+  if (vpcIpNetworks.length > 0 && !facts && !instanceNetworkLimits(use.instanceType)) {
+    problems.push({
+      setting: "nodeInstanceType",
+      message:
+        `${use.instanceType}'s IPv4 addresses per ENI are unknown here (not in this program's table, and EC2 was not asked), ` +
+        `but network(s) ${vpcIpNetworks.map((network) => network.name).join(", ")} use ipam "vpc-ip", whose room per node the nodes advertise from them: ` +
+        `run with AWS credentials (pulumi preview and up read them from EC2), or choose a type the table lists such as c5.large`,
+    });
+  }
   return problems;
 }
 

@@ -2,56 +2,26 @@
 // sources (aws.ec2.getInstanceType, getInstanceTypeOfferings), answered here from moto's
 // DescribeInstanceTypes (AWS's published figures), never from the program's table.
 import assert from "node:assert/strict";
-import { DescribeInstanceTypesCommand, EC2Client, type _InstanceType } from "@aws-sdk/client-ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../stacks/config/problems";
 import { readStackFile } from "../../stacks/offline/stack-file";
-import { motoClientConfig, useMoto } from "../support/moto";
+import { useMoto } from "../support/moto";
+import {
+  GET_INSTANCE_TYPE,
+  GET_OFFERINGS,
+  providerFacts,
+  type ProviderFacts,
+} from "../support/provider-facts";
 import { resourcesOfType, runStack } from "../support/offline";
-
-const GET_INSTANCE_TYPE = "aws:ec2/getInstanceType:getInstanceType";
-const GET_OFFERINGS = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings";
 
 describe("instance-type facts at pulumi preview/up", function () {
   this.timeout(120_000);
   const moto = useMoto();
-  let calls: string[] = [];
-  let offeredZones: string[] = [];
-
-  /** Answers the provider's data sources the way the aws provider does, from moto's EC2. */
-  const providerCalls = (
-    token: string,
-    inputs: Record<string, unknown>,
-  ): Promise<Record<string, unknown>> | undefined => {
-    if (token === GET_INSTANCE_TYPE) {
-      calls.push(token);
-      const ec2 = new EC2Client(motoClientConfig(moto.endpoint));
-      const type = inputs.instanceType as _InstanceType;
-      return ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type] })).then((answer) => {
-        const info = answer.InstanceTypes![0];
-        return {
-          instanceType: type,
-          maximumNetworkInterfaces: info.NetworkInfo!.MaximumNetworkInterfaces,
-          maximumIpv4AddressesPerInterface: info.NetworkInfo!.Ipv4AddressesPerInterface,
-          hypervisor: info.Hypervisor ?? "",
-          bareMetal: info.BareMetal ?? false,
-        };
-      });
-    }
-    if (token === GET_OFFERINGS) {
-      calls.push(token);
-      return Promise.resolve({
-        locations: offeredZones,
-        instanceTypes: offeredZones.map(() => "x"),
-        locationTypes: [],
-      });
-    }
-    return undefined;
-  };
+  let facts: ProviderFacts;
+  const providerCalls: ProviderFacts["call"] = (token, inputs) => facts.call(token, inputs);
 
   beforeEach(() => {
-    calls = [];
-    offeredZones = ["cn-northwest-1a", "cn-northwest-1b", "cn-northwest-1c"];
+    facts = providerFacts(moto.endpoint, ["cn-northwest-1a", "cn-northwest-1b", "cn-northwest-1c"]);
   });
 
   it("derives maxPods from EC2's figures for a type the table does not list (m7i.large)", async () => {
@@ -60,7 +30,7 @@ describe("instance-type facts at pulumi preview/up", function () {
       { nodeInstanceType: "m7i.large" },
       { instanceFacts: "provider", call: providerCalls },
     );
-    assert.deepEqual(calls.sort(), [GET_INSTANCE_TYPE, GET_OFFERINGS]);
+    assert.deepEqual(facts.calls.sort(), [GET_INSTANCE_TYPE, GET_OFFERINGS]);
     assert.equal(run.instanceFacts?.source, "ec2");
     // moto: m7i.large has 3 ENIs of 10 IPv4 → (3 − 2 Multus) × 9 + 2.
     assert.equal((run.outputs.nodeGroup as { maxPods: number }).maxPods, 11);
@@ -95,7 +65,7 @@ describe("instance-type facts at pulumi preview/up", function () {
   });
 
   it("refuses a type with too few ENIs, and a node AZ that does not offer the type, together", async () => {
-    offeredZones = ["cn-northwest-1b"];
+    facts.offeredZones = ["cn-northwest-1b"];
     await assert.rejects(
       runStack(
         "ningxia",
@@ -144,7 +114,7 @@ describe("instance-type facts at pulumi preview/up", function () {
       assert.match(error.message, /multus-eks:nodeInstanceType: m4\.large attaches at most 2 ENIs/);
       return true;
     });
-    assert.deepEqual(calls.sort(), [GET_INSTANCE_TYPE, GET_OFFERINGS]);
+    assert.deepEqual(facts.calls.sort(), [GET_INSTANCE_TYPE, GET_OFFERINGS]);
     assert.deepEqual(declared, []);
   });
 });

@@ -7,7 +7,9 @@
  */
 import { renderNodeUserData, userDataPayload } from "../../components/nodegroup/userdata";
 import { largestNetworks } from "./largest-config";
+import { startMoto } from "./moto";
 import { resourcesOfType, runStack, type OfflineRun } from "./offline";
+import { providerFacts } from "./provider-facts";
 
 const LIMIT = 16384;
 
@@ -23,11 +25,16 @@ function objectBytes(run: OfflineRun): number {
 
 async function main(): Promise<void> {
   const defaults = await runStack("ningxia");
-  const largest = await runStack("ningxia", {
-    networks: largestNetworks(),
-    nodeInstanceType: "c6in.32xlarge",
-    nodeMaxPods: 250,
-  });
+  // c6in.32xlarge's figures from EC2's published data (moto), as `pulumi up` reads them.
+  const moto = await startMoto();
+  const largest = await runStack(
+    "ningxia",
+    { networks: largestNetworks(), nodeInstanceType: "c6in.32xlarge", nodeMaxPods: 250 },
+    {
+      instanceFacts: "provider",
+      call: providerFacts(moto.endpoint, ["cn-northwest-1a", "cn-northwest-1b"]).call,
+    },
+  ).finally(() => moto.stop());
   const realCa = Buffer.from(
     `-----BEGIN CERTIFICATE-----\n${"A".repeat(1050)}\n-----END CERTIFICATE-----\n`,
   ).toString("base64");

@@ -216,9 +216,15 @@ describe("the example vpc-ip stack (stacks/examples/Pulumi.ningxia-vpc-ip.yaml) 
       Object.fromEntries(vpcIp.map((network) => [resource(network), "9"])),
     );
     for (const nad of resourcesOfType(run, "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition")) {
-      const config = JSON.parse((nad.inputs.spec as { config: string }).config) as { name: string };
+      // The network a vpc-ip NAD serves is the one its ipam names (plain config or sbr conflist).
+      type Ipam = { ipam?: { network?: string } };
+      const config = JSON.parse((nad.inputs.spec as { config: string }).config) as Ipam & {
+        plugins?: Ipam[];
+      };
+      const network = (config.plugins?.[0] ?? config).ipam?.network;
+      assert.ok(network && vpcIp.includes(network), JSON.stringify(config));
       const annotations = (nad.inputs.metadata as { annotations?: Record<string, string> }).annotations;
-      assert.deepEqual(annotations, { "k8s.v1.cni.cncf.io/resourceName": resource(config.name) });
+      assert.deepEqual(annotations, { "k8s.v1.cni.cncf.io/resourceName": resource(network) });
     }
     type Container = { resources?: { limits?: Record<string, string> } };
     type PodSpecLike = { containers: Container[] };
@@ -239,6 +245,20 @@ describe("the example vpc-ip stack (stacks/examples/Pulumi.ningxia-vpc-ip.yaml) 
       assert.ok(requested.length > 0, JSON.stringify(spec.containers[0]));
       for (const key of requested) assert.equal(spec.containers[0].resources!.limits![key], "1");
     }
+  });
+
+  it("refuses vpc-ip on a type whose addresses per ENI the plan cannot know, naming nodeInstanceType, before anything", async () => {
+    // m7i.large is not in this program's table and the offline plan does not ask EC2 (pulumi up does).
+    await assert.rejects(
+      runStack(path.join(__dirname, "../../stacks/examples/Pulumi.ningxia-vpc-ip.yaml"), {
+        nodeInstanceType: "m7i.large",
+        nodeMaxPods: 20,
+      }),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /nodeInstanceType/.test(error.message) &&
+        /m7i\.large's IPv4 addresses per ENI are unknown/.test(error.message),
+    );
   });
 
   it("a stack without vpc-ip networks gets no such statement", async () => {
