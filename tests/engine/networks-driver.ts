@@ -42,8 +42,8 @@ export interface EngineCommand {
 /** One resource step the engine finished: its op (create, same, update, replace, delete...) and resource. */
 export interface EngineStep {
   readonly op: string;
-  readonly type: string;
-  readonly name: string;
+  /** `type name`, as tests/k8s/harness/rendered.ts names a rendered object's resource. */
+  readonly resource: string;
 }
 
 export interface EngineResult {
@@ -52,6 +52,8 @@ export interface EngineResult {
   readonly changes: OpMap;
   readonly outputs: Record<string, unknown>;
   readonly steps: EngineStep[];
+  /** The dependencies the engine holds in its state afterwards (`type name` of each), by resource. */
+  readonly dependencies: Record<string, string[]>;
   readonly error?: string;
   readonly seconds: number;
 }
@@ -92,8 +94,23 @@ function recordStep(steps: EngineStep[]) {
   return (event: EngineEvent) => {
     const metadata = event.resOutputsEvent?.metadata;
     if (!metadata) return;
-    steps.push({ op: metadata.op, type: metadata.type, name: metadata.urn.split("::").pop()! });
+    steps.push({ op: metadata.op, resource: resourceOf(metadata.urn) });
   };
+}
+
+/** `type name` of a URN (urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>). */
+function resourceOf(urn: string): string {
+  const [, , types, ...name] = urn.split("::");
+  return `${types.split("$").pop()} ${name.join("::")}`;
+}
+
+async function dependencies(stack: Stack): Promise<Record<string, string[]>> {
+  const { deployment } = await stack.exportStack();
+  const resources =
+    (deployment as { resources?: { urn: string; dependencies?: string[] }[] }).resources ?? [];
+  return Object.fromEntries(
+    resources.map((resource) => [resourceOf(resource.urn), (resource.dependencies ?? []).map(resourceOf)]),
+  );
 }
 
 async function run(stack: Stack, stackName: string, command: EngineCommand): Promise<EngineResult> {
@@ -119,7 +136,15 @@ async function run(stack: Stack, stackName: string, command: EngineCommand): Pro
   const outputs = Object.fromEntries(
     Object.entries(await stack.outputs()).map(([key, output]) => [key, output.value as unknown]),
   );
-  return { op: command.op, changes, outputs, steps, seconds: elapsed, ...(error ? { error } : {}) };
+  return {
+    op: command.op,
+    changes,
+    outputs,
+    steps,
+    dependencies: await dependencies(stack),
+    seconds: elapsed,
+    ...(error ? { error } : {}),
+  };
 }
 
 async function main(): Promise<void> {

@@ -24,6 +24,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { MULTUS_NETWORKS_TYPE } from "../../components/networks";
+import { NETWORKS_ANNOTATION } from "../../components/networks/samples";
 import { DEFAULT_NETWORKS } from "../../stacks/config/schema";
 import { buildEngine } from "../engine/real-engine";
 import type { EngineResult } from "../engine/networks-driver";
@@ -81,8 +82,8 @@ async function renderNetworks(changes: ConfigValues): Promise<RenderedObject[]> 
 /** `type name` of the resources the engine reported with `op` (each once). */
 function stepsOf(result: EngineResult, op: string): string[] {
   const names = result.steps
-    .filter((step) => step.op === op && step.type.startsWith("kubernetes:"))
-    .map((step) => `${step.type} ${step.name}`);
+    .filter((step) => step.op === op && step.resource.startsWith("kubernetes:"))
+    .map((step) => step.resource);
   return [...new Set(names)].sort();
 }
 
@@ -107,6 +108,26 @@ async function drift(cluster: KubeCluster, objects: readonly RenderedObject[]): 
     { input: asList(objects.map((entry) => entry.object)) },
   );
   return diff.status === 0 ? undefined : `${diff.stdout}\n${diff.stderr}`;
+}
+
+/** Whether `from` waits for `to` in the engine's state, directly or through other resources. */
+function waitsFor(dependencies: Readonly<Record<string, string[]>>, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const pending = [...(dependencies[from] ?? [])];
+  while (pending.length) {
+    const next = pending.pop()!;
+    if (next === to) return true;
+    if (!seen.has(next)) pending.push(...(dependencies[(seen.add(next), next)] ?? []));
+  }
+  return false;
+}
+
+/** NADs a workload's pods attach to (the Multus networks annotation of its pod template). */
+function attachedNads(workload: KubeObject): string[] {
+  const annotation: string = workload.spec.template.metadata.annotations[NETWORKS_ANNOTATION];
+  return annotation.trim().startsWith("[")
+    ? (JSON.parse(annotation) as { name: string }[]).map((selection) => selection.name)
+    : annotation.split(",").map((name) => name.trim());
 }
 
 function errorFree(result: EngineResult): void {
@@ -140,6 +161,7 @@ describe("MultusNetworks through the real Pulumi engine on a real API server (is
   /** Every object on the server before the first `up` (kind/namespace/name). */
   let untouched: string[] = [];
   let resourceCount = 0;
+  let lastUp: EngineResult | undefined;
 
   /** Every object the API server lists, but events and leases (they come and go by themselves). */
   async function clusterObjects(): Promise<string[]> {
@@ -322,6 +344,7 @@ describe("MultusNetworks through the real Pulumi engine on a real API server (is
 
     const { result, writes } = await step("up (replace the check)", "up", REPLACE);
     errorFree(result);
+    lastUp = result;
     assert.deepEqual(result.changes, {
       replace: jobs.length,
       update: others.length,
@@ -352,6 +375,26 @@ describe("MultusNetworks through the real Pulumi engine on a real API server (is
   });
 
   it("destroy removes everything, the NADs (and what uses them) before their CRD, with no error", async () => {
+    // The engine's graph, which orders the deletion: a NAD is an instance of the CRD (deleting the CRD
+    // deletes them all), and a workload's pods name their NADs.
+    const graph = lastUp!.dependencies;
+    const kindOf = (kind: string) => rendered.replace.filter((entry) => entry.object.kind === kind);
+    const [crdResource] = kindOf("CustomResourceDefinition");
+    for (const nad of kindOf("NetworkAttachmentDefinition")) {
+      assert.ok(waitsFor(graph, nad.resource, crdResource.resource), `${nad.resource} waits for the CRD`);
+    }
+    for (const workload of [...kindOf("Deployment"), ...kindOf("Job")]) {
+      for (const name of attachedNads(workload.object)) {
+        const nad = kindOf("NetworkAttachmentDefinition").find(
+          (entry) => entry.object.metadata.name === name,
+        );
+        assert.ok(
+          nad && waitsFor(graph, workload.resource, nad.resource),
+          `${workload.resource} waits for NAD ${name}`,
+        );
+      }
+    }
+
     const { result, writes } = await step("destroy", "destroy", REPLACE);
     errorFree(result);
     assert.deepEqual(result.changes, { delete: resourceCount });
