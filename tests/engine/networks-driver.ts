@@ -4,7 +4,7 @@
  * provider plugin, against the cluster of a kubeconfig. Run as its own process (the inline program
  * shares the Pulumi runtime with its host, which mocha's mock-engine tests also use):
  *
- *   ts-node tests/engine/networks-driver.ts <kubeconfig file> <stack>
+ *   ts-node tests/engine/networks-driver.ts <kubeconfig file> <stack: ningxia, beijing or a stack file's path>
  *
  * then one JSON command per line on stdin: `{"op": "up" | "preview" | "destroy", "changes": {...},
  * "refresh": true?}`
@@ -24,6 +24,7 @@ import type { EngineEvent, OpMap, Stack } from "@pulumi/pulumi/automation";
 import { loadSettings } from "../../stacks/config/load";
 import { PROJECT_NAME } from "../../stacks/config/schema";
 import { createMultusNetworks } from "../../stacks/networks";
+import { readStackFile } from "../../stacks/offline/stack-file";
 import { entryConfig } from "../support/entry-point";
 import { REPO_ROOT } from "../support/moto";
 import { buildEngine, startEngine } from "./real-engine";
@@ -113,8 +114,8 @@ async function dependencies(stack: Stack): Promise<Record<string, string[]>> {
   );
 }
 
-async function run(stack: Stack, stackName: string, command: EngineCommand): Promise<EngineResult> {
-  const config = entryConfig(stackName, command.changes ?? {});
+async function run(stack: Stack, stackFile: string, command: EngineCommand): Promise<EngineResult> {
+  const config = entryConfig(stackFile, command.changes ?? {});
   await stack.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value }])),
   );
@@ -148,7 +149,7 @@ async function run(stack: Stack, stackName: string, command: EngineCommand): Pro
 }
 
 async function main(): Promise<void> {
-  const [kubeconfigFile, stackName] = process.argv.slice(2);
+  const [kubeconfigFile, stackFile] = process.argv.slice(2);
   const kubeconfig = readFileSync(kubeconfigFile, "utf8");
   const build = buildEngine();
   const engine = await startEngine(build);
@@ -168,10 +169,11 @@ async function main(): Promise<void> {
       ],
       { env: { ...process.env, ...engine.envVars }, stdio: ["ignore", "ignore", "inherit"] },
     );
+    const stackName = readStackFile(stackFile).stack;
     const stack = await engine.stack(PROJECT_NAME, stackName, networksProgram(kubeconfig, pluginVersion));
     for await (const line of createInterface({ input: process.stdin })) {
       if (!line.trim()) continue;
-      const result = await run(stack, stackName, JSON.parse(line) as EngineCommand);
+      const result = await run(stack, stackFile, JSON.parse(line) as EngineCommand);
       process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
     }
   } finally {

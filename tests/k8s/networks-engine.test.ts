@@ -25,6 +25,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { MULTUS_NETWORKS_TYPE } from "../../components/networks";
 import { NETWORKS_ANNOTATION } from "../../components/networks/samples";
+import { multusNodeZones } from "../../stacks/config/nodegroup";
 import { DEFAULT_NETWORKS } from "../../stacks/config/schema";
 import { buildEngine } from "../engine/real-engine";
 import type { EngineResult } from "../engine/networks-driver";
@@ -37,14 +38,14 @@ import { startFakeKubelet, type FakeKubelet } from "./harness/kubelet";
 import { registerNode } from "./harness/nodes";
 import { renderedObjects, type RenderedObject } from "./harness/rendered";
 
-const STACK = "ningxia";
 /** The identity the engine's provider uses: its writes are the audit log's subject. */
 const ENGINE_USER = "multus-eks-engine";
-const NODE = { name: "ip-10-0-2-10.cn-northwest-1.compute.internal", instanceId: "i-0a000000000000001" };
+/** The namespace of the NADs and workloads: the component's default, the blog's. */
+const NAMESPACE = "default";
 
 /**
- * The ningxia stack as a user deploys it from inside the VPC; the samples' image is given (its
- * default names the AWS account, which only the AWS provider can tell).
+ * A stack as a user deploys it from inside the VPC; the samples' image is given (its default names
+ * the AWS account, which only the AWS provider can tell).
  */
 const BASE: ConfigValues = {
   deployFrom: "vpc",
@@ -68,8 +69,8 @@ const REPLACE: ConfigValues = {
 };
 
 /** The Kubernetes objects the whole stack program renders under MultusNetworks (offline run, mocks). */
-async function renderNetworks(changes: ConfigValues): Promise<RenderedObject[]> {
-  const run = await runStack(STACK, changes);
+async function renderNetworks(stack: string, changes: ConfigValues): Promise<RenderedObject[]> {
+  const run = await runStack(stack, changes);
   const component = run.resources.filter((resource) => resource.type === MULTUS_NETWORKS_TYPE);
   assert.equal(component.length, 1, "the stack has one MultusNetworks");
   const parent = `${MULTUS_NETWORKS_TYPE}::${component[0].name}`;
@@ -122,9 +123,10 @@ function waitsFor(dependencies: Readonly<Record<string, string[]>>, from: string
   return false;
 }
 
-/** NADs a workload's pods attach to (the Multus networks annotation of its pod template). */
+/** NADs a workload's pods attach to (the Multus networks annotation of the pod or its template). */
 function attachedNads(workload: KubeObject): string[] {
-  const annotation: string = workload.spec.template.metadata.annotations[NETWORKS_ANNOTATION];
+  const pod = workload.kind === "Pod" ? workload : workload.spec.template;
+  const annotation: string = pod.metadata.annotations[NETWORKS_ANNOTATION];
   return annotation.trim().startsWith("[")
     ? (JSON.parse(annotation) as { name: string }[]).map((selection) => selection.name)
     : annotation.split(",").map((name) => name.trim());
@@ -134,304 +136,362 @@ function errorFree(result: EngineResult): void {
   assert.equal(result.error, undefined, `pulumi ${result.op} failed:\n${result.error}`);
 }
 
-describe("MultusNetworks through the real Pulumi engine on a real API server (issue 18)", function () {
-  this.timeout(600_000);
-  const audit = writeAudit(ENGINE_USER);
-  const figures: string[] = [];
-  let engine: NetworksEngine | undefined;
-  let kubelet: FakeKubelet | undefined;
-  // Registered before the cluster's own `after`, so it runs first, while the API server is up.
-  after(async function () {
-    this.timeout(120_000);
-    await engine?.stop();
-    await kubelet?.stop();
-    audit.dispose();
-    const [load] = loadavg();
-    if (figures.length) {
-      console.log(`\n      real engine wall times (load ${load.toFixed(2)}):\n${figures.join("\n")}\n`);
-    }
-  });
-  const cluster = useKubeCluster({ apiServerFlags: audit.flags });
+interface Scenario {
+  /** A stack of the project or a stack file's path. */
+  readonly stack: string;
+  readonly settings: ConfigValues;
+  /** Settings changes to deploy after the first `up`, in order (the last is the one destroyed). */
+  readonly updates: boolean;
+}
 
-  const rendered: Record<"base" | "update" | "replace", RenderedObject[]> = {
-    base: [],
-    update: [],
-    replace: [],
-  };
-  /** Every object on the server before the first `up` (kind/namespace/name). */
-  let untouched: string[] = [];
-  let resourceCount = 0;
-  let lastUp: EngineResult | undefined;
+const SCENARIOS: readonly Scenario[] = [
+  // The blog's settings: one node in one AZ, two host-local networks, the samples and the check.
+  { stack: "ningxia", settings: BASE, updates: true },
+  // Two AZs, routable vpc-ip networks: a NAD per AZ, samples and a check per AZ, the cross-node check
+  // (a bare responder Pod, a ServiceAccount, Role and RoleBinding).
+  { stack: "stacks/examples/Pulumi.ningxia-vpc-ip.yaml", settings: BASE, updates: false },
+];
 
-  /** Every object the API server lists, but events and leases (they come and go by themselves). */
-  async function clusterObjects(): Promise<string[]> {
-    const types = await cluster().kubectl(["api-resources", "--verbs=list", "-o", "name"]);
-    assert.equal(types.status, 0, types.stderr);
-    const listed = types.stdout
-      .split("\n")
-      .filter(
-        (type) => type && !/^(events|events\.events\.k8s\.io|leases\.coordination\.k8s\.io)$/.test(type),
-      );
-    const all = await cluster().kubectl(["get", listed.join(","), "-A", "-o", "json"]);
-    assert.equal(all.status, 0, all.stderr);
-    return (JSON.parse(all.stdout).items as KubeObject[])
-      .map((object) => `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`)
-      .sort();
-  }
-
-  async function get(path: string): Promise<KubeObject> {
-    const { status, body } = await cluster().request("GET", path);
-    assert.equal(status, 200, `GET ${path}: ${JSON.stringify(body)}`);
-    return body as KubeObject;
-  }
-
-  /** Runs one engine command, timing it; returns the result and the engine identity's writes meanwhile. */
-  async function step(
-    label: string,
-    op: "up" | "preview" | "destroy",
-    changes: ConfigValues,
-    refresh = false,
-  ): Promise<{ result: EngineResult; writes: AuditEvent[] }> {
-    const mark = audit.events().length;
-    const result = await engine!.run({ op, changes, refresh });
-    const writes = audit.events().slice(mark);
-    const dryRuns = writes.filter(isDryRun).length;
-    figures.push(
-      `        ${label}: ${result.seconds.toFixed(1)} s${dryRuns ? ` (${dryRuns} dry-run writes asked of the server)` : ""}`,
-    );
-    return { result, writes };
-  }
-
-  before(async function () {
-    this.timeout(45 * 60_000); // a fresh machine builds the CLI and the plugin first (~16 min)
-    buildEngine();
-    rendered.base = await renderNetworks(BASE);
-    rendered.update = await renderNetworks(UPDATE);
-    rendered.replace = await renderNetworks(REPLACE);
-    // The stack itself, the component and the provider, besides the Kubernetes objects.
-    resourceCount = rendered.base.length + 3;
-    const [zone] = (await runStack(STACK, BASE)).settings.availabilityZones;
-    // A node after the startup untaint (the taint and its removal are tests/k8s/stack-objects' subject).
-    const token = await registerNode(cluster(), { ...NODE, zone });
-    kubelet = startFakeKubelet(cluster(), NODE.name, token);
-    untouched = await clusterObjects();
-    const kubeconfig = join(cluster().dir, "engine.kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      cluster().kubeconfigYaml(cluster().tokenFor({ username: ENGINE_USER, groups: ["system:masters"] })),
-    );
-    engine = startNetworksEngine(kubeconfig, STACK);
-  });
-
-  it("up creates every object the program renders, waits for the workloads, and outputs their names", async () => {
-    const { result, writes } = await step("up (create)", "up", BASE);
-    errorFree(result);
-    assert.deepEqual(result.changes, { create: resourceCount });
-    assert.deepEqual(stepsOf(result, "create"), rendered.base.map((entry) => entry.resource).sort());
-    assert.ok(rendered.base.length >= 14, `the blog's objects are rendered (${rendered.base.length})`);
-
-    // On the server, every rendered field has its rendered value.
-    assert.equal(await drift(cluster(), rendered.base), undefined, "drift after up");
-    const refused = writes.filter((event) => (event.responseStatus?.code ?? 0) >= 300);
-    assert.deepEqual(refused.map(auditTarget), [], "the API server refused none of the engine's writes");
-
-    // The outputs name what the server holds.
-    const nads = await get("/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions");
-    const nadNames = result.outputs.nadNames as Record<string, Record<string, string>>;
-    assert.deepEqual(
-      [...new Set(Object.values(nadNames).flatMap((byZone) => Object.values(byZone)))].sort(),
-      (nads.items as KubeObject[]).map((nad) => nad.metadata.name).sort(),
-    );
-    const deployments = await get("/apis/apps/v1/namespaces/default/deployments");
-    assert.deepEqual(
-      [...(result.outputs.sampleNames as string[])].sort(),
-      (deployments.items as KubeObject[]).map((deployment) => deployment.metadata.name).sort(),
-    );
-    const jobs = await get("/apis/batch/v1/namespaces/default/jobs");
-    assert.deepEqual(
-      [...(result.outputs.checkJobNames as string[])].sort(),
-      (jobs.items as KubeObject[]).map((job) => job.metadata.name).sort(),
-    );
-
-    // `up` returned once the workloads were ready, as it waits on EKS.
-    for (const deployment of deployments.items as KubeObject[]) {
-      assert.equal(deployment.status.availableReplicas, 1, deployment.metadata.name);
-    }
-    for (const job of jobs.items as KubeObject[]) assert.equal(job.status.succeeded, 1, job.metadata.name);
-    const daemonSet = rendered.base.find((entry) => entry.object.kind === "DaemonSet")!.object;
-    const liveDaemonSet = await get(
-      `/apis/apps/v1/namespaces/${daemonSet.metadata.namespace}/daemonsets/${daemonSet.metadata.name}`,
-    );
-    assert.equal(liveDaemonSet.status.numberAvailable, 1);
-    const namespace = await get("/api/v1/namespaces/default");
-    // Pod Security Admission's label (Kubernetes docs, "Pod Security Admission").
-    assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
-  });
-
-  it("a second up changes nothing, and a preview through the provider shows no change: no writes", async () => {
-    const again = await step("up (no change)", "up", BASE);
-    errorFree(again.result);
-    assert.deepEqual(again.result.changes, { same: resourceCount });
-    assert.deepEqual(again.writes.map(auditTarget), [], "the API server saw no write");
-
-    const preview = await step("preview (no change)", "preview", BASE);
-    errorFree(preview.result);
-    assert.deepEqual(preview.result.changes, { same: resourceCount });
-    assert.deepEqual(preview.writes.filter((event) => !isDryRun(event)).map(auditTarget), []);
-
-    // Against the live objects (what users see after someone else touched the cluster, or after a
-    // provider upgrade): every object read back from the server, then diffed.
-    const live = await step("preview --refresh (no change)", "preview", BASE, true);
-    errorFree(live.result);
-    assert.deepEqual(live.result.changes, { same: resourceCount });
-    assert.deepEqual(live.writes.filter((event) => !isDryRun(event)).map(auditTarget), []);
-  });
-
-  it("a network's range and the daemon's memory limit update in place: same objects, new values", async () => {
-    const changed = changedBetween(rendered.base, rendered.update);
-    // What the settings touch: the first network's NAD and the DaemonSet, nothing else.
-    assert.deepEqual(
-      changed.map((resource) => resource.split(" ")[0]),
-      ["kubernetes:apps/v1:DaemonSet", "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition"],
-    );
-    const nadPath =
-      "/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions/ipvlan-conf-1";
-    const daemonSetPath = "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-multus-ds";
-    const [nadBefore, daemonSetBefore] = [await get(nadPath), await get(daemonSetPath)];
-
-    const preview = await step("preview (update)", "preview", UPDATE);
-    errorFree(preview.result);
-    assert.deepEqual(preview.result.changes, { update: 2, same: resourceCount - 2 });
-    assert.deepEqual(stepsOf(preview.result, "update"), changed);
-
-    const { result } = await step("up (update in place)", "up", UPDATE);
-    errorFree(result);
-    assert.deepEqual(result.changes, { update: 2, same: resourceCount - 2 });
-    assert.deepEqual(stepsOf(result, "update"), changed);
-
-    const [nadAfter, daemonSetAfter] = [await get(nadPath), await get(daemonSetPath)];
-    assert.equal(nadAfter.metadata.uid, nadBefore.metadata.uid, "the NAD is the same object");
-    assert.equal(
-      daemonSetAfter.metadata.uid,
-      daemonSetBefore.metadata.uid,
-      "the DaemonSet is the same object",
-    );
-    // The blog's first Multus subnet is 10.0.4.0/24 (anchors.md); host 72 of it.
-    assert.match(nadAfter.spec.config, /"rangeStart":"10\.0\.4\.72"/);
-    assert.doesNotMatch(nadBefore.spec.config, /10\.0\.4\.72/);
-    const daemon = (daemonSetAfter.spec.template.spec.containers as KubeObject[])[0];
-    assert.equal(daemon.resources.limits.memory, "512Mi");
-    assert.equal(daemonSetAfter.metadata.generation, daemonSetBefore.metadata.generation + 1);
-    assert.equal(await drift(cluster(), rendered.update), undefined, "drift after the update");
-  });
-
-  it("moved pinned addresses replace the check Job (its pod template is immutable), the samples update in place", async () => {
-    const changed = changedBetween(rendered.update, rendered.replace);
-    const jobs = changed.filter((resource) => resource.startsWith("kubernetes:batch/v1:Job "));
-    const others = changed.filter((resource) => !jobs.includes(resource));
-    assert.ok(
-      jobs.length >= 1 && others.some((resource) => resource.includes(":Deployment ")),
-      changed.join(),
-    );
-    const uidsBefore = new Map<string, string>();
-    for (const kind of ["deployments", "jobs"]) {
-      const group = kind === "jobs" ? "batch" : "apps";
-      for (const object of (await get(`/apis/${group}/v1/namespaces/default/${kind}`))
-        .items as KubeObject[]) {
-        uidsBefore.set(`${kind}/${object.metadata.name}`, object.metadata.uid);
+for (const scenario of SCENARIOS) {
+  describe(`stack ${scenario.stack}: MultusNetworks through the real Pulumi engine on a real API server`, function () {
+    this.timeout(600_000);
+    const audit = writeAudit(ENGINE_USER);
+    const figures: string[] = [];
+    let engine: NetworksEngine | undefined;
+    const kubelets: FakeKubelet[] = [];
+    // Registered before the cluster's own `after`, so it runs first, while the API server is up.
+    after(async function () {
+      this.timeout(120_000);
+      await engine?.stop();
+      for (const kubelet of kubelets) await kubelet.stop();
+      audit.dispose();
+      const [load] = loadavg();
+      if (figures.length) {
+        console.log(
+          `\n      ${scenario.stack}: real engine wall times (load ${load.toFixed(2)}):\n${figures.join("\n")}\n`,
+        );
       }
-    }
-
-    const { result, writes } = await step("up (replace the check)", "up", REPLACE);
-    errorFree(result);
-    lastUp = result;
-    assert.deepEqual(result.changes, {
-      replace: jobs.length,
-      update: others.length,
-      same: resourceCount - changed.length,
     });
-    assert.deepEqual(stepsOf(result, "replace"), jobs);
-    assert.deepEqual(stepsOf(result, "update"), others);
+    const cluster = useKubeCluster({ apiServerFlags: audit.flags });
 
-    for (const [key, uid] of uidsBefore) {
-      const [kind, name] = key.split("/");
-      const live = await get(
-        `/apis/${kind === "jobs" ? "batch" : "apps"}/v1/namespaces/default/${kind}/${name}`,
+    const rendered: Record<"base" | "update" | "replace", RenderedObject[]> = {
+      base: [],
+      update: [],
+      replace: [],
+    };
+    /** What the last `up` deployed. */
+    let deployed: { settings: ConfigValues; objects: RenderedObject[]; result?: EngineResult } = {
+      settings: scenario.settings,
+      objects: [],
+    };
+    /** Every object on the server before the first `up` (kind/namespace/name). */
+    let untouched: string[] = [];
+    let resourceCount = 0;
+    let nodeCount = 0;
+
+    /** Every object the API server lists, but events and leases (they come and go by themselves). */
+    async function clusterObjects(): Promise<string[]> {
+      const types = await cluster().kubectl(["api-resources", "--verbs=list", "-o", "name"]);
+      assert.equal(types.status, 0, types.stderr);
+      const listed = types.stdout
+        .split("\n")
+        .filter(
+          (type) => type && !/^(events|events\.events\.k8s\.io|leases\.coordination\.k8s\.io)$/.test(type),
+        );
+      const all = await cluster().kubectl(["get", listed.join(","), "-A", "-o", "json"]);
+      assert.equal(all.status, 0, all.stderr);
+      return (JSON.parse(all.stdout).items as KubeObject[])
+        .map((object) => `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`)
+        .sort();
+    }
+
+    async function get(path: string): Promise<KubeObject> {
+      const { status, body } = await cluster().request("GET", path);
+      assert.equal(status, 200, `GET ${path}: ${JSON.stringify(body)}`);
+      return body as KubeObject;
+    }
+
+    async function list(path: string): Promise<KubeObject[]> {
+      return (await get(path)).items as KubeObject[];
+    }
+
+    /** Runs one engine command, timing it; returns the result and the engine identity's writes meanwhile. */
+    async function step(
+      label: string,
+      op: "up" | "preview" | "destroy",
+      changes: ConfigValues,
+      refresh = false,
+    ): Promise<{ result: EngineResult; writes: AuditEvent[] }> {
+      const mark = audit.events().length;
+      const result = await engine!.run({ op, changes, refresh });
+      const writes = audit.events().slice(mark);
+      const dryRuns = writes.filter(isDryRun).length;
+      figures.push(
+        `        ${label}: ${result.seconds.toFixed(1)} s${dryRuns ? ` (${dryRuns} dry-run writes asked of the server)` : ""}`,
       );
-      if (kind === "jobs") assert.notEqual(live.metadata.uid, uid, `${key} is a new object`);
-      else assert.equal(live.metadata.uid, uid, `${key} is the same object`);
-      if (kind === "jobs") {
-        // Deleted before its successor was created (deleteBeforeReplace: fixed name, pinned addresses).
-        const targets = writes.map((event) => `${event.verb} ${auditTarget(event)}`);
-        const deleted = targets.indexOf(`delete jobs/default/${name}`);
-        assert.ok(deleted >= 0, `the old Job was deleted: ${targets.join(", ")}`);
-        assert.ok(
-          targets.slice(deleted + 1).some((target) => /^(create|patch) jobs\/default\//.test(target)),
-          `the new Job was written after the old one's deletion: ${targets.join(", ")}`,
-        );
+      return { result, writes };
+    }
+
+    before(async function () {
+      this.timeout(45 * 60_000); // a fresh machine builds the CLI and the plugin first (~16 min)
+      buildEngine();
+      rendered.base = await renderNetworks(scenario.stack, scenario.settings);
+      if (scenario.updates) {
+        rendered.update = await renderNetworks(scenario.stack, UPDATE);
+        rendered.replace = await renderNetworks(scenario.stack, REPLACE);
       }
-    }
-    assert.equal(await drift(cluster(), rendered.replace), undefined, "drift after the replacement");
-  });
-
-  it("destroy removes everything, the NADs (and what uses them) before their CRD, with no error", async () => {
-    // The engine's graph, which orders the deletion: a NAD is an instance of the CRD (deleting the CRD
-    // deletes them all), and a workload's pods name their NADs.
-    const graph = lastUp!.dependencies;
-    const kindOf = (kind: string) => rendered.replace.filter((entry) => entry.object.kind === kind);
-    const [crdResource] = kindOf("CustomResourceDefinition");
-    for (const nad of kindOf("NetworkAttachmentDefinition")) {
-      assert.ok(waitsFor(graph, nad.resource, crdResource.resource), `${nad.resource} waits for the CRD`);
-    }
-    for (const workload of [...kindOf("Deployment"), ...kindOf("Job")]) {
-      for (const name of attachedNads(workload.object)) {
-        const nad = kindOf("NetworkAttachmentDefinition").find(
-          (entry) => entry.object.metadata.name === name,
-        );
-        assert.ok(
-          nad && waitsFor(graph, workload.resource, nad.resource),
-          `${workload.resource} waits for NAD ${name}`,
-        );
+      deployed = { settings: scenario.settings, objects: rendered.base };
+      // The stack itself, the component and the provider, besides the Kubernetes objects.
+      resourceCount = rendered.base.length + 3;
+      const { settings } = await runStack(scenario.stack, scenario.settings);
+      // Two nodes per node AZ (the cross-node check's responder and check run on different nodes),
+      // as after the startup untaint (the taint and its removal are tests/k8s/stack-objects' subject).
+      const zones = multusNodeZones(settings.availabilityZones, settings.nodeGroups);
+      for (const [z, zone] of zones.entries()) {
+        for (const n of [0, 1]) {
+          const name = `ip-10-0-${2 + z}-${10 + n}.${settings.region.name}.compute.internal`;
+          const token = await registerNode(cluster(), {
+            name,
+            zone,
+            instanceId: `i-0${z}${n}00000000000000`,
+          });
+          kubelets.push(startFakeKubelet(cluster(), name, token));
+        }
       }
+      nodeCount = kubelets.length;
+      untouched = await clusterObjects();
+      const kubeconfig = join(cluster().dir, "engine.kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        cluster().kubeconfigYaml(cluster().tokenFor({ username: ENGINE_USER, groups: ["system:masters"] })),
+      );
+      engine = startNetworksEngine(kubeconfig, scenario.stack);
+    });
+
+    it("up creates every object the program renders, waits for the workloads, and outputs their names", async () => {
+      const { result, writes } = await step("up (create)", "up", scenario.settings);
+      errorFree(result);
+      deployed = { ...deployed, result };
+      assert.deepEqual(result.changes, { create: resourceCount });
+      assert.deepEqual(stepsOf(result, "create"), rendered.base.map((entry) => entry.resource).sort());
+      assert.ok(rendered.base.length >= 14, `the blog's objects are rendered (${rendered.base.length})`);
+
+      // On the server, every rendered field has its rendered value.
+      assert.equal(await drift(cluster(), rendered.base), undefined, "drift after up");
+      const refused = writes.filter((event) => (event.responseStatus?.code ?? 0) >= 300);
+      assert.deepEqual(refused.map(auditTarget), [], "the API server refused none of the engine's writes");
+
+      // The outputs name what the server holds.
+      const nads = await list(
+        `/apis/k8s.cni.cncf.io/v1/namespaces/${NAMESPACE}/network-attachment-definitions`,
+      );
+      const nadNames = result.outputs.nadNames as Record<string, Record<string, string>>;
+      assert.deepEqual(
+        [...new Set(Object.values(nadNames).flatMap((byZone) => Object.values(byZone)))].sort(),
+        nads.map((nad) => nad.metadata.name).sort(),
+      );
+      const deployments = await list(`/apis/apps/v1/namespaces/${NAMESPACE}/deployments`);
+      // Bare pods (the cross-node responder): the ones no controller owns.
+      const barePods = (await list(`/api/v1/namespaces/${NAMESPACE}/pods`)).filter(
+        (pod) => !pod.metadata.ownerReferences?.length,
+      );
+      assert.deepEqual(
+        [...(result.outputs.sampleNames as string[])].sort(),
+        [...deployments, ...barePods].map((object) => object.metadata.name).sort(),
+      );
+      const jobs = await list(`/apis/batch/v1/namespaces/${NAMESPACE}/jobs`);
+      assert.deepEqual(
+        [...(result.outputs.checkJobNames as string[])].sort(),
+        jobs.map((job) => job.metadata.name).sort(),
+      );
+
+      // `up` returned once the workloads were ready, as it waits on EKS.
+      for (const deployment of deployments) {
+        assert.equal(deployment.status.availableReplicas, 1, deployment.metadata.name);
+      }
+      for (const job of jobs) assert.equal(job.status.succeeded, 1, job.metadata.name);
+      for (const pod of barePods) assert.equal(pod.status.phase, "Running", pod.metadata.name);
+      const daemonSet = rendered.base.find((entry) => entry.object.kind === "DaemonSet")!.object;
+      const liveDaemonSet = await get(
+        `/apis/apps/v1/namespaces/${daemonSet.metadata.namespace}/daemonsets/${daemonSet.metadata.name}`,
+      );
+      assert.equal(liveDaemonSet.status.numberAvailable, nodeCount, "a Multus pod available on every node");
+      const namespace = await get(`/api/v1/namespaces/${NAMESPACE}`);
+      // Pod Security Admission's label (Kubernetes docs, "Pod Security Admission").
+      assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+    });
+
+    it("a second up changes nothing, and a preview through the provider shows no change: no writes", async () => {
+      const again = await step("up (no change)", "up", scenario.settings);
+      errorFree(again.result);
+      assert.deepEqual(again.result.changes, { same: resourceCount });
+      assert.deepEqual(again.writes.map(auditTarget), [], "the API server saw no write");
+
+      const preview = await step("preview (no change)", "preview", scenario.settings);
+      errorFree(preview.result);
+      assert.deepEqual(preview.result.changes, { same: resourceCount });
+      assert.deepEqual(preview.writes.filter((event) => !isDryRun(event)).map(auditTarget), []);
+
+      // Against the live objects (what users see after someone else touched the cluster, or after a
+      // provider upgrade): every object read back from the server, then diffed.
+      const live = await step("preview --refresh (no change)", "preview", scenario.settings, true);
+      errorFree(live.result);
+      assert.deepEqual(live.result.changes, { same: resourceCount });
+      assert.deepEqual(live.writes.filter((event) => !isDryRun(event)).map(auditTarget), []);
+    });
+
+    if (scenario.updates) {
+      it("a network's range and the daemon's memory limit update in place: same objects, new values", async () => {
+        const changed = changedBetween(rendered.base, rendered.update);
+        // What the settings touch: the first network's NAD and the DaemonSet, nothing else.
+        assert.deepEqual(
+          changed.map((resource) => resource.split(" ")[0]),
+          ["kubernetes:apps/v1:DaemonSet", "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition"],
+        );
+        const nadPath = `/apis/k8s.cni.cncf.io/v1/namespaces/${NAMESPACE}/network-attachment-definitions/ipvlan-conf-1`;
+        const daemonSetPath = "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-multus-ds";
+        const [nadBefore, daemonSetBefore] = [await get(nadPath), await get(daemonSetPath)];
+
+        const preview = await step("preview (update)", "preview", UPDATE);
+        errorFree(preview.result);
+        assert.deepEqual(preview.result.changes, { update: 2, same: resourceCount - 2 });
+        assert.deepEqual(stepsOf(preview.result, "update"), changed);
+
+        const { result } = await step("up (update in place)", "up", UPDATE);
+        errorFree(result);
+        deployed = { settings: UPDATE, objects: rendered.update, result };
+        assert.deepEqual(result.changes, { update: 2, same: resourceCount - 2 });
+        assert.deepEqual(stepsOf(result, "update"), changed);
+
+        const [nadAfter, daemonSetAfter] = [await get(nadPath), await get(daemonSetPath)];
+        assert.equal(nadAfter.metadata.uid, nadBefore.metadata.uid, "the NAD is the same object");
+        assert.equal(
+          daemonSetAfter.metadata.uid,
+          daemonSetBefore.metadata.uid,
+          "the DaemonSet is the same object",
+        );
+        // The blog's first Multus subnet is 10.0.4.0/24 (anchors.md); host 72 of it.
+        assert.match(nadAfter.spec.config, /"rangeStart":"10\.0\.4\.72"/);
+        assert.doesNotMatch(nadBefore.spec.config, /10\.0\.4\.72/);
+        const daemon = (daemonSetAfter.spec.template.spec.containers as KubeObject[])[0];
+        assert.equal(daemon.resources.limits.memory, "512Mi");
+        assert.equal(daemonSetAfter.metadata.generation, daemonSetBefore.metadata.generation + 1);
+        assert.equal(await drift(cluster(), rendered.update), undefined, "drift after the update");
+      });
+
+      it("moved pinned addresses replace the check Job (its pod template is immutable), the samples update in place", async () => {
+        const changed = changedBetween(rendered.update, rendered.replace);
+        const jobs = changed.filter((resource) => resource.startsWith("kubernetes:batch/v1:Job "));
+        const others = changed.filter((resource) => !jobs.includes(resource));
+        assert.ok(
+          jobs.length >= 1 && others.some((resource) => resource.includes(":Deployment ")),
+          changed.join(),
+        );
+        const uidsBefore = new Map<string, string>();
+        for (const kind of ["deployments", "jobs"]) {
+          const group = kind === "jobs" ? "batch" : "apps";
+          for (const object of (await get(`/apis/${group}/v1/namespaces/${NAMESPACE}/${kind}`))
+            .items as KubeObject[]) {
+            uidsBefore.set(`${kind}/${object.metadata.name}`, object.metadata.uid);
+          }
+        }
+
+        const { result, writes } = await step("up (replace the check)", "up", REPLACE);
+        errorFree(result);
+        deployed = { settings: REPLACE, objects: rendered.replace, result };
+        assert.deepEqual(result.changes, {
+          replace: jobs.length,
+          update: others.length,
+          same: resourceCount - changed.length,
+        });
+        assert.deepEqual(stepsOf(result, "replace"), jobs);
+        assert.deepEqual(stepsOf(result, "update"), others);
+
+        for (const [key, uid] of uidsBefore) {
+          const [kind, name] = key.split("/");
+          const live = await get(
+            `/apis/${kind === "jobs" ? "batch" : "apps"}/v1/namespaces/${NAMESPACE}/${kind}/${name}`,
+          );
+          if (kind === "jobs") assert.notEqual(live.metadata.uid, uid, `${key} is a new object`);
+          else assert.equal(live.metadata.uid, uid, `${key} is the same object`);
+          if (kind === "jobs") {
+            // Deleted before its successor was created (deleteBeforeReplace: fixed name, pinned addresses).
+            const targets = writes.map((event) => `${event.verb} ${auditTarget(event)}`);
+            const deleted = targets.indexOf(`delete jobs/${NAMESPACE}/${name}`);
+            assert.ok(deleted >= 0, `the old Job was deleted: ${targets.join(", ")}`);
+            assert.ok(
+              targets
+                .slice(deleted + 1)
+                .some(
+                  (target) => target.endsWith(` jobs/${NAMESPACE}/${name}`) && !target.startsWith("delete"),
+                ),
+              `the new Job was written after the old one's deletion: ${targets.join(", ")}`,
+            );
+          }
+        }
+        assert.equal(await drift(cluster(), rendered.replace), undefined, "drift after the replacement");
+      });
     }
 
-    const { result, writes } = await step("destroy", "destroy", REPLACE);
-    errorFree(result);
-    assert.deepEqual(result.changes, { delete: resourceCount });
-    assert.deepEqual(result.outputs, {});
+    it("destroy removes everything, the NADs (and what uses them) before their CRD, with no error", async () => {
+      // The engine's graph, which orders the deletion: a NAD is an instance of the CRD (deleting the CRD
+      // deletes them all), and a workload's pods name their NADs.
+      const graph = deployed.result!.dependencies;
+      const kindOf = (kind: string) => deployed.objects.filter((entry) => entry.object.kind === kind);
+      const [crdResource] = kindOf("CustomResourceDefinition");
+      for (const nad of kindOf("NetworkAttachmentDefinition")) {
+        assert.ok(waitsFor(graph, nad.resource, crdResource.resource), `${nad.resource} waits for the CRD`);
+      }
+      for (const workload of [...kindOf("Deployment"), ...kindOf("Job"), ...kindOf("Pod")]) {
+        for (const name of attachedNads(workload.object)) {
+          const nad = kindOf("NetworkAttachmentDefinition").find(
+            (entry) => entry.object.metadata.name === name,
+          );
+          assert.ok(
+            nad && waitsFor(graph, workload.resource, nad.resource),
+            `${workload.resource} waits for NAD ${name}`,
+          );
+        }
+      }
 
-    const deletes = writes.filter((event) => event.verb === "delete");
-    // 200/202: the object was there and the engine deleted it; a 404 would mean something else had
-    // (e.g. the CRD's deletion taking its NADs with it).
-    assert.deepEqual(
-      deletes.filter((event) => ![200, 202].includes(event.responseStatus?.code ?? 0)).map(auditTarget),
-      [],
-    );
-    const find = (resource: string) => deletes.filter((event) => event.objectRef?.resource === resource);
-    const [crd] = find("customresourcedefinitions");
-    assert.ok(crd, "the engine deleted the CRD");
-    const nads = find("network-attachment-definitions");
-    assert.equal(
-      nads.length,
-      rendered.replace.filter((entry) => entry.object.kind === "NetworkAttachmentDefinition").length,
-    );
-    // A NAD's deletion answered before the CRD's was asked for; the same for the workloads before the NADs.
-    for (const nad of nads) assert.ok(nad.stageTimestamp <= crd.requestReceivedTimestamp, auditTarget(nad));
-    const firstNad = nads.map((nad) => nad.requestReceivedTimestamp).sort()[0];
-    for (const workload of [...find("deployments"), ...find("jobs")]) {
-      assert.ok(workload.stageTimestamp <= firstNad, `${auditTarget(workload)} before the NADs`);
-    }
+      const { result, writes } = await step("destroy", "destroy", deployed.settings);
+      errorFree(result);
+      assert.deepEqual(result.changes, { delete: resourceCount });
+      assert.deepEqual(result.outputs, {});
 
-    // Nothing left: the server lists what it listed before the first up, and the namespace patch is undone.
-    assert.deepEqual(await clusterObjects(), untouched);
-    const namespace = await get("/api/v1/namespaces/default");
-    assert.deepEqual(
-      Object.keys(namespace.metadata.labels ?? {}).filter((label) =>
-        label.startsWith("pod-security.kubernetes.io/"),
-      ),
-      [],
-    );
-    assert.equal((await cluster().request("GET", "/apis/k8s.cni.cncf.io/v1")).status, 404);
-    assert.deepEqual(kubelet!.errors, []);
+      const deletes = writes.filter((event) => event.verb === "delete");
+      // 200/202: the object was there and the engine deleted it; a 404 would mean something else had
+      // (e.g. the CRD's deletion taking its NADs with it).
+      assert.deepEqual(
+        deletes.filter((event) => ![200, 202].includes(event.responseStatus?.code ?? 0)).map(auditTarget),
+        [],
+      );
+      const find = (resource: string) => deletes.filter((event) => event.objectRef?.resource === resource);
+      const [crd] = find("customresourcedefinitions");
+      assert.ok(crd, "the engine deleted the CRD");
+      const nads = find("network-attachment-definitions");
+      assert.equal(nads.length, kindOf("NetworkAttachmentDefinition").length);
+      // A NAD's deletion answered before the CRD's was asked for; the same for the workloads before the NADs.
+      for (const nad of nads) assert.ok(nad.stageTimestamp <= crd.requestReceivedTimestamp, auditTarget(nad));
+      const firstNad = nads.map((nad) => nad.requestReceivedTimestamp).sort()[0];
+      for (const workload of [...find("deployments"), ...find("jobs"), ...find("pods")]) {
+        assert.ok(workload.stageTimestamp <= firstNad, `${auditTarget(workload)} before the NADs`);
+      }
+
+      // Nothing left: the server lists what it listed before the first up, and the namespace patch is undone.
+      assert.deepEqual(await clusterObjects(), untouched);
+      const namespace = await get("/api/v1/namespaces/default");
+      assert.deepEqual(
+        Object.keys(namespace.metadata.labels ?? {}).filter((label) =>
+          label.startsWith("pod-security.kubernetes.io/"),
+        ),
+        [],
+      );
+      assert.equal((await cluster().request("GET", "/apis/k8s.cni.cncf.io/v1")).status, 404);
+      assert.deepEqual(
+        kubelets.flatMap((kubelet) => kubelet.errors),
+        [],
+      );
+    });
   });
-});
+}
