@@ -132,6 +132,13 @@ function attachedNads(workload: KubeObject): string[] {
     : annotation.split(",").map((name) => name.trim());
 }
 
+/** Addresses a Deployment's pod pins (the `ips` of its JSON network selection). */
+function pinnedAddresses(deployment: KubeObject): string[] {
+  const annotation: string = deployment.spec.template.metadata.annotations[NETWORKS_ANNOTATION];
+  if (!annotation.trim().startsWith("[")) return [];
+  return (JSON.parse(annotation) as { ips?: string[] }[]).flatMap((selection) => selection.ips ?? []);
+}
+
 function errorFree(result: EngineResult): void {
   assert.equal(result.error, undefined, `pulumi ${result.op} failed:\n${result.error}`);
 }
@@ -431,6 +438,59 @@ for (const scenario of SCENARIOS) {
         }
         assert.equal(await drift(cluster(), rendered.replace), undefined, "drift after the replacement");
       });
+
+      it("spreading the nodes over a second AZ: a renamed sample is created only once the old holder of its pinned addresses is deleted", async () => {
+        const { settings } = await runStack(scenario.stack, REPLACE);
+        const spread: ConfigValues = {
+          ...REPLACE,
+          nodeAvailabilityZones: settings.availabilityZones.slice(0, 2),
+        };
+        const objects = await renderNetworks(scenario.stack, spread);
+        for (const n of [0, 1]) {
+          const name = `ip-10-0-3-${10 + n}.${settings.region.name}.compute.internal`;
+          const zone = settings.availabilityZones[1];
+          const token = await registerNode(cluster(), { name, zone, instanceId: `i-01${n}00000000000000` });
+          kubelets.push(startFakeKubelet(cluster(), name, token));
+          untouched = [...untouched, `Node//${name}`].sort();
+        }
+        const { result, writes } = await step("up (nodes in a second AZ)", "up", spread);
+        errorFree(result);
+        deployed = { settings: spread, objects, result };
+
+        // Each pinned address that moves from an old sample to a renamed one: on a node, ipvlan
+        // refuses an address another ipvlan link of the same master holds (EADDRINUSE), so the new
+        // pod cannot start while the old one runs; `up` waits for the new Deployment to be ready,
+        // so the old one must be deleted first, or `up` hangs until its await times out.
+        const holders = (entries: readonly RenderedObject[]) =>
+          new Map(
+            entries
+              .filter((entry) => entry.object.kind === "Deployment")
+              .flatMap((entry) =>
+                pinnedAddresses(entry.object).map((address) => [
+                  address,
+                  entry.object.metadata.name as string,
+                ]),
+              ),
+          );
+        const before = holders(rendered.replace);
+        const moves = [...holders(objects)].filter(
+          ([address, name]) => before.has(address) && before.get(address) !== name,
+        );
+        assert.ok(moves.length >= 1, "some pinned address moves to a renamed sample");
+        const at = (verb: string, name: string) =>
+          writes.find(
+            (event) => event.verb === verb && auditTarget(event) === `deployments/${NAMESPACE}/${name}`,
+          );
+        for (const [address, name] of moves) {
+          const deleted = at("delete", before.get(address)!);
+          const created = at("patch", name) ?? at("create", name);
+          assert.ok(deleted && created, `${before.get(address)} deleted and ${name} created`);
+          assert.ok(
+            deleted.stageTimestamp <= created.requestReceivedTimestamp,
+            `${address}: ${name} created (${created.requestReceivedTimestamp}) before ${before.get(address)} was deleted (${deleted.stageTimestamp})`,
+          );
+        }
+      });
     }
 
     it("destroy removes everything, the NADs (and what uses them) before their CRD, with no error", async () => {
@@ -456,7 +516,7 @@ for (const scenario of SCENARIOS) {
 
       const { result, writes } = await step("destroy", "destroy", deployed.settings);
       errorFree(result);
-      assert.deepEqual(result.changes, { delete: resourceCount });
+      assert.deepEqual(result.changes, { delete: deployed.objects.length + 3 });
       assert.deepEqual(result.outputs, {});
 
       const deletes = writes.filter((event) => event.verb === "delete");
