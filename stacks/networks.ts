@@ -9,7 +9,7 @@ import { ClusterResult } from "./cluster";
 import { StackSettings } from "./config";
 import { sampleMirrorImage } from "./sample-image";
 import { multusNodeCount, multusNodeZones } from "./config/nodegroup";
-import { bastionNadReaders } from "./cluster-access";
+import { bastionNadReaders } from "./cluster/access";
 
 export { SAMPLE_MIRROR_REPOSITORY, SAMPLE_MIRROR_TAG, sampleMirrorImage } from "./sample-image";
 

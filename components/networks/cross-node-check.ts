@@ -36,6 +36,7 @@ import {
   CHECK_BACKOFF_LIMIT,
   CHECK_DEADLINE_SECONDS,
   HOSTNAME_LABEL,
+  containerResources,
   PodAttachment,
   PodPlan,
   SAMPLE_LABEL,
@@ -99,6 +100,7 @@ function attachmentsOf(
   return networks.map((network, index) => ({
     nad: attachmentFor(nads, network, zone).name,
     network: network.name,
+    ipam: network.ipam,
     interface: `net${index + 1}`,
   }));
 }
@@ -220,6 +222,7 @@ export function crossNodeJobSpec(check: CrossNodeCheckPlan, image: string): Reco
             ],
             // The log tail becomes the failure message Pulumi shows.
             terminationMessagePolicy: "FallbackToLogsOnError",
+            ...containerResources(check.attachments),
           },
         ],
         affinity: otherNodeAntiAffinity(check.otherNodeThan),

@@ -6,6 +6,7 @@
  * per-AZ copy: its IPAM plugin reads the ENI's subnet and prefix from the instance metadata of
  * whatever node the pod lands on, so one NAD serves every AZ.
  */
+import { vpcIpResourceName } from "../model/vpc-ip-capacity";
 import type { MultusNetwork, MultusSubnet } from "../model/network";
 import { isRoutable, subnetInZone } from "../model/network";
 import { eniPrefixIpamConfig, EniPrefixIpamConfig, vpcIpIpamConfig, VpcIpIpamConfig } from "./ipam";
@@ -193,4 +194,21 @@ export function attachmentFor(
   if (!plan)
     throw new Error(`No NetworkAttachmentDefinition of "${network.name}" serves ${availabilityZone}`);
   return plan;
+}
+
+/**
+ * The NAD annotation Multus' network-resources-injector reads to add a resource request to every
+ * pod that selects the NAD (Multus' "resourceName" convention); set on vpc-ip NADs, whose pods
+ * must request the node's vpc-ip resource (vpc-ip-capacity.ts).
+ */
+export const RESOURCE_NAME_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName";
+
+export function nadMetadata(nad: NetworkAttachmentPlan, namespace: string): Record<string, unknown> {
+  return {
+    name: nad.name,
+    namespace,
+    ...(nad.network.ipam === "vpc-ip"
+      ? { annotations: { [RESOURCE_NAME_ANNOTATION]: vpcIpResourceName(nad.network.name) } }
+      : {}),
+  };
 }

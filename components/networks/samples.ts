@@ -18,7 +18,8 @@
  * traffic on one node, so those networks are not pinged either.
  */
 import { addressAt, addressToNumber, offsetOf, prefixLength } from "../model/cidr";
-import { hasFixedRange, type MultusNetwork } from "../model/network";
+import { hasFixedRange, type IpamMode, type MultusNetwork } from "../model/network";
+import { vpcIpResourceLimits } from "../model/vpc-ip-capacity";
 import { attachmentFor, NetworkAttachmentPlan, zoneSuffix } from "./nad";
 
 export const NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
@@ -32,6 +33,8 @@ export const CHECK_JOB = "multus-connectivity-check";
 export interface PodAttachment {
   readonly nad: string;
   readonly network: string;
+  /** The network's IPAM: a vpc-ip attachment takes one of the node's vpc-ip resources. */
+  readonly ipam: IpamMode;
   /** Interface inside the pod: net1, net2, ... in attachment order. */
   readonly interface: string;
   /** Pinned address with prefix (10.0.4.80/24), when pinned. */
@@ -168,6 +171,7 @@ export function planSamples(
       used.map((network, index) => ({
         nad: attachmentFor(nads, network, zone).name,
         network: network.name,
+        ipam: network.ipam,
         interface: `net${index + 1}`,
         ...(pinned && isPingable(network) ? { address: addresses.next(network, zone, owner) } : {}),
       }));
@@ -222,6 +226,14 @@ export function planSamples(
   return { samples, checks, notes };
 }
 
+/** Limits for a container whose only counted resources are its vpc-ip attachments (if any). */
+export function containerResources(
+  attachments: readonly { readonly network: string; readonly ipam: IpamMode }[],
+): { resources?: { limits: Record<string, string> } } {
+  const limits = vpcIpResourceLimits(attachments);
+  return Object.keys(limits).length > 0 ? { resources: { limits } } : {};
+}
+
 /** Pod affinity that puts a pod on the node of the named sample: one required term. */
 export function sameNodeAffinity(name: string | undefined): Record<string, unknown> | undefined {
   if (name === undefined) return undefined;
@@ -251,7 +263,10 @@ export function samplePodSpec(plan: PodPlan, image: string): Record<string, unkn
         command: SAMPLE_COMMAND,
         // No added capabilities: ping's raw socket comes from the runtime's default set (containerd's
         // includes NET_RAW), and Pod Security `baseline` refuses NET_RAW in capabilities.add.
-        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+        resources: {
+          requests: { cpu: "10m", memory: "16Mi" },
+          limits: { memory: "64Mi", ...vpcIpResourceLimits(plan.attachments) },
+        },
       },
     ],
     terminationGracePeriodSeconds: 5,
@@ -322,6 +337,7 @@ export function checkJobSpec(plan: CheckPlan, image: string): Record<string, unk
             command: ["sh", "-c", plan.script],
             // The log tail becomes the failure message Pulumi shows.
             terminationMessagePolicy: "FallbackToLogsOnError",
+            ...containerResources(plan.attachments),
           },
         ],
         ...(plan.nodeSelector ? { nodeSelector: plan.nodeSelector } : {}),

@@ -5,6 +5,7 @@
  * Add fields, never rename them: other node files read this shape.
  */
 import type { IpamMode, MultusNetwork } from "../model/network";
+import { vpcIpPodsPerNode, vpcIpResourceName } from "../model/vpc-ip-capacity";
 
 export const NODE_CONFIG_PATH = "/etc/multus-eks/node-config.json";
 
@@ -18,6 +19,13 @@ export interface NodeNetworkConfig {
   /** Host offsets in the subnet of the network's fixed range (host-local and vpc-ip). */
   readonly rangeStart?: number;
   readonly rangeEnd?: number;
+  /**
+   * vpc-ip only: pods of this network the node advertises room for (its extended resource,
+   * vpc-ip-capacity.ts), from the instance type's IPv4 addresses per ENI.
+   */
+  readonly podsPerNode?: number;
+  /** vpc-ip only: the extended resource the node advertises podsPerNode of. */
+  readonly resourceName?: string;
 }
 
 export interface NodeConfig {
@@ -32,6 +40,8 @@ export interface NodeConfigInput {
   /** Node AZs, in order: subnetCidrs follow it. */
   readonly availabilityZones: readonly string[];
   readonly networks: readonly MultusNetwork[];
+  /** The node group's instance type's IPv4 addresses per ENI (EC2 DescribeInstanceTypes). */
+  readonly ipv4AddressesPerInterface?: number;
 }
 
 function ipv4ToNumber(address: string): number {
@@ -78,6 +88,12 @@ export function nodeConfig(input: NodeConfigInput): NodeConfig {
         ipam: network.ipam,
         subnetCidrs,
         ...fixedRange(network, input.availabilityZones),
+        ...(network.ipam === "vpc-ip" && input.ipv4AddressesPerInterface !== undefined
+          ? {
+              podsPerNode: vpcIpPodsPerNode(input.ipv4AddressesPerInterface),
+              resourceName: vpcIpResourceName(network.name),
+            }
+          : {}),
       };
     }),
   };

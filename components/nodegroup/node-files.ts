@@ -8,7 +8,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_INSTANCE_TYPE, type MultusNodeGroupArgs } from "./args";
 import type { NodeGroupContext } from "./context";
+import { instanceNetworkLimits } from "./max-pods";
 import { nodeBundle } from "./node-bundle";
 import { nodeConfig } from "./node-config";
 import {
@@ -27,6 +29,12 @@ export interface NodeFiles {
   readonly resources: pulumi.Resource[];
 }
 
+/** EC2's figure when the stack read it, else this program's table (args-problems.ts refuses neither). */
+function ipv4PerInterface(args: MultusNodeGroupArgs): { ipv4AddressesPerInterface?: number } {
+  const limits = args.instanceLimits ?? instanceNetworkLimits(args.instanceType ?? DEFAULT_INSTANCE_TYPE);
+  return limits ? { ipv4AddressesPerInterface: limits.ipv4PerEni } : {};
+}
+
 export function createNodeFiles(context: NodeGroupContext, nodeRole: aws.iam.Role): NodeFiles {
   const { name, args, parent, tags } = context;
   const bundle = nodeBundle(
@@ -35,6 +43,7 @@ export function createNodeFiles(context: NodeGroupContext, nodeRole: aws.iam.Rol
       region: args.region,
       availabilityZones: args.availabilityZones,
       networks: args.networks,
+      ...ipv4PerInterface(args),
     }),
   );
   // Auto-named (globally unique); its id is the bucket name.

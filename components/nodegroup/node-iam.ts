@@ -3,7 +3,7 @@
  * the ENI Lambda's execution role (trusted by Lambda). Pure, so tests read them without an engine.
  *
  * The worker role carries no ENI rights of the VPC CNI (AmazonEKS_CNI_Policy): those belong to the
- * aws-node service account (IRSA, stacks/cluster.ts), and IMDS answers only the host network (hop
+ * aws-node service account (IRSA, stacks/cluster/vpc-cni.ts), and IMDS answers only the host network (hop
  * limit 1), so a pod cannot borrow the node's credentials.
  */
 import { managedPolicyArn, PartitionInfo, servicePrincipal } from "../model/partition";

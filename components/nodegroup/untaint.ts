@@ -41,10 +41,19 @@ export class StartupUntaint extends pulumi.ComponentResource {
 
   constructor(name: string, args: StartupUntaintArgs, opts?: pulumi.ComponentResourceOptions) {
     super(STARTUP_UNTAINT_TYPE, name, {}, opts);
-    const parent = { parent: this };
     this.roleName = untaintRoleName(args.region, args.clusterName);
+    const role = this.removerRole(name, args);
+    const accessEntry = this.accessEntry(name, args, role);
+    this.grantInKubernetes(name, args, accessEntry);
+    this.roleArn = role.arn;
+    this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName });
+  }
+
+  /** The IAM role a node assumes, with its instance ID as session name, to remove its taint. */
+  private removerRole(name: string, args: StartupUntaintArgs): aws.iam.Role {
+    const parent = { parent: this };
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
-    const role = new aws.iam.Role(
+    return new aws.iam.Role(
       `${name}-untaint`,
       {
         name: this.roleName,
@@ -66,7 +75,11 @@ export class StartupUntaint extends pulumi.ComponentResource {
       },
       parent,
     );
-    const accessEntry = new aws.eks.AccessEntry(
+  }
+
+  /** The role's access entry: its sessions are the remover group in Kubernetes. */
+  private accessEntry(name: string, args: StartupUntaintArgs, role: aws.iam.Role): aws.eks.AccessEntry {
+    return new aws.eks.AccessEntry(
       `${name}-untaint`,
       {
         clusterName: args.clusterName,
@@ -77,6 +90,10 @@ export class StartupUntaint extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.clusterDependencies ?? [] },
     );
+  }
+
+  /** The admission policy that narrows the grant to one taint, then the grant itself. */
+  private grantInKubernetes(name: string, args: StartupUntaintArgs, accessEntry: aws.eks.AccessEntry): void {
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.clusterDependencies ?? [] };
     const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
       `${name}-untaint`,
@@ -99,7 +116,5 @@ export class StartupUntaint extends pulumi.ComponentResource {
       untaintClusterRoleBinding() as unknown as k8s.rbac.v1.ClusterRoleBindingArgs,
       { ...k8sOpts, dependsOn: [clusterRole, policyBinding, accessEntry] },
     );
-    this.roleArn = role.arn;
-    this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName });
   }
 }

@@ -9,7 +9,7 @@ import { renderDay2 } from "./day2-report";
 import { renderEniLambdaCalls } from "./eni-lambda-report";
 import { renderNodeRoleStatements } from "./node-policy-report";
 import { renderOutputs, renderResources, renderSubnetLayout } from "./report";
-import { describeAccess } from "../cluster-access";
+import { describeAccess } from "../cluster/access";
 import { readStackFile } from "./stack-file";
 
 async function main(argv: string[]): Promise<number> {

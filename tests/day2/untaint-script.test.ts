@@ -6,7 +6,7 @@
  * instance; a Node that is not this instance's is left alone; an unready Multus times out.
  */
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,9 +19,9 @@ import {
 import { conditionHolds } from "../iam/evaluate";
 import { startFakeImds, type FakeImds } from "../support/fake-imds";
 import { startFakeKubeNodes, type FakeKubeNodes, type NodeObject } from "../support/fake-kube-nodes";
-import { DUMMY_CREDENTIALS, REPO_ROOT, useMoto } from "../support/moto";
+import { useMoto } from "../support/moto";
+import { spawnUntaintScript, UNTAINT_SCRIPT as SCRIPT } from "../support/untaint-script";
 
-const SCRIPT = join(REPO_ROOT, "components/nodegroup/rootfs/usr/local/sbin/multus-eks-untaint");
 const CLUSTER = "eks-multus-cluster";
 const REGION = "cn-northwest-1";
 const INSTANCE = "i-0123456789abcdef0";
@@ -79,27 +79,17 @@ describe("multus-eks-untaint (node script)", function () {
   });
 
   function start(timeoutSeconds = 60): Run {
-    const child = spawn("bash", [SCRIPT], {
-      env: {
-        PATH: `${join(REPO_ROOT, ".venv", "bin")}:${process.env.PATH ?? ""}`,
-        HOME: dir,
-        // The node role's credentials, as the instance profile would provide them.
-        AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        MULTUS_EKS_NODE_CONFIG: join(dir, "node-config.json"),
-        MULTUS_EKS_CNI_CONF_DIR: dir,
-        MULTUS_EKS_MULTUS_SOCKET: join(dir, "multus.sock"),
-        MULTUS_EKS_API_SERVER: api.endpoint,
-        MULTUS_EKS_CA_FILE: join(dir, "no-ca.crt"),
-        MULTUS_EKS_IMDS_ENDPOINT: imds.endpoint,
-        MULTUS_EKS_UNTAINT_TIMEOUT_SECONDS: String(timeoutSeconds),
-        MULTUS_EKS_UNTAINT_INTERVAL_SECONDS: "0.2",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
+    const child = spawnUntaintScript({
+      dir,
+      awsEndpoint: moto.endpoint,
+      apiServer: api.endpoint,
+      caFile: join(dir, "no-ca.crt"),
+      imdsEndpoint: imds.endpoint,
+      timeoutSeconds,
+      intervalSeconds: 0.2,
     });
     let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     return {
       done: new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr }))),
       stderr: () => stderr,

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { ConfigError, ConfigProblem, parseSettings } from "../../stacks/config";
 import { rawConfig } from "../../stacks/offline/engine";
 import { readStackFile } from "../../stacks/offline/stack-file";
-import { bastionAccessPolicy, describeAccess, endpointAccessArgs } from "../../stacks/cluster-access";
+import { bastionAccessPolicy, describeAccess, endpointAccessArgs } from "../../stacks/cluster/access";
 
 const CONTEXT = { project: "multus-eks", stack: "test" };
 const ningxiaWith = (changes: Record<string, unknown>): Record<string, unknown> => ({

@@ -14,3 +14,5 @@ if ! command -v etcd >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
 fi
 bash "$here/build.sh" >/dev/null
+# moto, the AWS CLI and the fake IMDS's needs: the node scripts run here against the API server.
+bash "$here/../support/setup.sh"

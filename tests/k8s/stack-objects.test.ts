@@ -13,6 +13,7 @@
 import { strict as assert } from "node:assert";
 import { STARTUP_TAINT } from "../../components/nodegroup/startup-taint";
 import { multusNodeZones } from "../../stacks/config/nodegroup";
+import { advertisedVpcIpResources } from "../support/node-bundle";
 import { runStack } from "../support/offline";
 import { applyCrds, applyServerSide, diffServerSide, eventually, type KubeObject } from "./harness/apply";
 import { useKubeCluster, type KubeCluster } from "./harness/cluster";
@@ -85,6 +86,7 @@ for (const stack of everyStack()) {
           zone,
           instanceId: `i-0${z}${n}00000000000000`,
           taints: [STARTUP_TAINT],
+          extendedResources: advertisedVpcIpResources(run),
         })),
       );
       for (const node of nodes) await registerNode(cluster(), node);

@@ -132,6 +132,24 @@ describe("MultusNodeGroup instance type checks", () => {
     );
   });
 
+  it("refuses a vpc-ip network on a type whose addresses per ENI are unknown (the node advertises room from them)", async () => {
+    await assert.rejects(
+      runComponent(() =>
+        baseArgs({ instanceType: "z9.metal", maxPods: 42, networks: [network("net-v", 1, "vpc-ip")] }),
+      ),
+      (error: Error) => /instanceLimits/.test(error.message) && /net-v/.test(error.message),
+    );
+    // With EC2's figures (what the stack passes) the same group is accepted.
+    await runComponent(() =>
+      baseArgs({
+        instanceType: "z9.metal",
+        maxPods: 42,
+        instanceLimits: { maxEnis: 4, ipv4PerEni: 15 },
+        networks: [network("net-v", 1, "vpc-ip")],
+      }),
+    );
+  });
+
   it("takes an explicit maxPods for an unknown type and puts it in the user data", async () => {
     const run = await runComponent(() => baseArgs({ instanceType: "z9.metal", maxPods: 42 }));
     assert.equal(run.outputs.maxPods, 42);

@@ -42,7 +42,10 @@ export interface FakeKubeNodesOptions {
 
 const TOKEN_PREFIX = "k8s-aws-v1.";
 
-async function callerArn(token: string, options: FakeKubeNodesOptions): Promise<string | undefined> {
+export async function callerArn(
+  token: string,
+  options: Pick<FakeKubeNodesOptions, "stsEndpoint" | "clusterName">,
+): Promise<string | undefined> {
   if (!token.startsWith(TOKEN_PREFIX)) return undefined;
   const url = new URL(Buffer.from(token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8"));
   if (url.searchParams.get("Action") !== "GetCallerIdentity") return undefined;

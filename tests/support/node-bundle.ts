@@ -56,3 +56,21 @@ export function uploadedNodeFiles(run: OfflineRun): Map<string, ExtractedFile> {
   if (objects.length !== 1) throw new Error(`expected one node files object, found ${objects.length}`);
   return readTarGz(Buffer.from(String(objects[0].inputs.contentBase64), "base64"));
 }
+
+/**
+ * The extended resources a node of the stack advertises (what multus-eks-untaint patches into its
+ * Node's status), read from the node config of every node files object the stack uploads.
+ */
+export function advertisedVpcIpResources(run: OfflineRun): Record<string, string> {
+  const advertised: Record<string, string> = {};
+  for (const object of resourcesOfType(run, "aws:s3/bucketObjectv2:BucketObjectv2")) {
+    const files = readTarGz(Buffer.from(String(object.inputs.contentBase64), "base64"));
+    const config = JSON.parse(files.get("/etc/multus-eks/node-config.json")?.content ?? "{}") as {
+      networks?: { resourceName?: string; podsPerNode?: number }[];
+    };
+    for (const network of config.networks ?? []) {
+      if (network.resourceName) advertised[network.resourceName] = String(network.podsPerNode);
+    }
+  }
+  return advertised;
+}

@@ -15,6 +15,7 @@ import { partitionInfo } from "../../components/model/partition";
 import { CLUSTER_TAG_KEY } from "../../components/model/tags";
 import { ConfigError } from "../../stacks/config";
 import { ningxia, settingsOf } from "../networks/harness";
+import { advertisedVpcIpResources } from "../support/node-bundle";
 import { resourcesOfType, runStack, type OfflineRun } from "../support/offline";
 import { VPC_IP_PLUGIN } from "./world";
 
@@ -199,6 +200,45 @@ describe("the example vpc-ip stack (stacks/examples/Pulumi.ningxia-vpc-ip.yaml) 
       jobs.some((name) => name.endsWith("multus-cross-node-check")),
       jobs.join(),
     );
+  });
+
+  it("makes the scheduler count vpc-ip pods: the nodes advertise the ENI's room, every pod of the network requests one, the NADs name the resource", () => {
+    // c5.large (the example's type): 10 IPv4 addresses per ENI, the primary included (EC2 User
+    // Guide, "IP addresses per network interface per instance type"). The NAD annotation is the one
+    // Multus' network-resources-injector reads (k8s.v1.cni.cncf.io/resourceName).
+    const vpcIp = run.settings.networks
+      .filter((network) => network.ipam === "vpc-ip")
+      .map((network) => network.name);
+    assert.ok(vpcIp.length > 0);
+    const resource = (network: string) => `vpc-ip.multus-eks.io/${network}`;
+    assert.deepEqual(
+      advertisedVpcIpResources(run),
+      Object.fromEntries(vpcIp.map((network) => [resource(network), "9"])),
+    );
+    for (const nad of resourcesOfType(run, "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition")) {
+      const config = JSON.parse((nad.inputs.spec as { config: string }).config) as { name: string };
+      const annotations = (nad.inputs.metadata as { annotations?: Record<string, string> }).annotations;
+      assert.deepEqual(annotations, { "k8s.v1.cni.cncf.io/resourceName": resource(config.name) });
+    }
+    type Container = { resources?: { limits?: Record<string, string> } };
+    type PodSpecLike = { containers: Container[] };
+    const podSpecs = [
+      ...resourcesOfType(run, "kubernetes:apps/v1:Deployment").map(
+        (d) => (d.inputs.spec as { template: { spec: PodSpecLike } }).template.spec,
+      ),
+      ...resourcesOfType(run, "kubernetes:batch/v1:Job").map(
+        (j) => (j.inputs.spec as { template: { spec: PodSpecLike } }).template.spec,
+      ),
+      ...resourcesOfType(run, "kubernetes:core/v1:Pod").map((p) => p.inputs.spec as PodSpecLike),
+    ];
+    assert.ok(podSpecs.length >= 4);
+    for (const spec of podSpecs) {
+      const requested = Object.keys(spec.containers[0].resources?.limits ?? {}).filter((key) =>
+        key.startsWith("vpc-ip."),
+      );
+      assert.ok(requested.length > 0, JSON.stringify(spec.containers[0]));
+      for (const key of requested) assert.equal(spec.containers[0].resources!.limits![key], "1");
+    }
   });
 
   it("a stack without vpc-ip networks gets no such statement", async () => {

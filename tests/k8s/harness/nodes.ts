@@ -13,6 +13,8 @@ export interface NodeRegistration {
   readonly instanceId: string;
   readonly taints?: readonly { key: string; value?: string; effect: string }[];
   readonly labels?: Readonly<Record<string, string>>;
+  /** Extended resources in the Node's status (the vpc-ip resources multus-eks-untaint advertises). */
+  readonly extendedResources?: Readonly<Record<string, string>>;
 }
 
 /** Labels the kubelet and the AWS cloud provider give an EKS node (well-known labels). */
@@ -50,7 +52,13 @@ export async function registerNode(cluster: KubeCluster, node: NodeRegistration)
   });
   assert.equal(created.status, 201, `register ${node.name}: ${JSON.stringify(created.body)}`);
   const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const capacity = { cpu: "2", memory: "3900Mi", pods: "29", "ephemeral-storage": "20Gi" };
+  const capacity = {
+    cpu: "2",
+    memory: "3900Mi",
+    pods: "29",
+    "ephemeral-storage": "20Gi",
+    ...node.extendedResources,
+  };
   const status = await cluster.request("PATCH", `/api/v1/nodes/${node.name}/status`, {
     token: kubelet,
     contentType: "application/merge-patch+json",

@@ -4,9 +4,9 @@
  */
 import type * as eks from "@pulumi/eks";
 import type * as pulumi from "@pulumi/pulumi";
-import { eksAccessPolicyArn, PartitionInfo } from "../components/model/partition";
-import { NAD_READERS_GROUP, type NadReaders } from "../components/networks/nad-readers";
-import type { BastionSettings, EndpointSettings, StackSettings } from "./config/settings";
+import { eksAccessPolicyArn, PartitionInfo } from "../../components/model/partition";
+import { NAD_READERS_GROUP, type NadReaders } from "../../components/networks/nad-readers";
+import type { BastionSettings, EndpointSettings, StackSettings } from "../config/settings";
 
 /** EKS access policies per bastion access level (all exist in aws-cn as in aws). */
 export const BASTION_ACCESS_POLICIES = {
