@@ -29,6 +29,7 @@ import { multusNodeZones } from "../../stacks/config/nodegroup";
 import { DEFAULT_NETWORKS } from "../../stacks/config/schema";
 import { buildEngine } from "../engine/real-engine";
 import type { EngineResult } from "../engine/networks-driver";
+import { advertisedVpcIpResources } from "../support/node-bundle";
 import { runStack, type ConfigValues } from "../support/offline";
 import { asList, FIELD_MANAGER, type KubeObject } from "./harness/apply";
 import { auditTarget, isDryRun, writeAudit, type AuditEvent } from "./harness/audit";
@@ -250,7 +251,10 @@ for (const scenario of SCENARIOS) {
       deployed = { settings: scenario.settings, objects: rendered.base };
       // The stack itself, the component and the provider, besides the Kubernetes objects.
       resourceCount = rendered.base.length + 3;
-      const { settings } = await runStack(scenario.stack, scenario.settings);
+      const run = await runStack(scenario.stack, scenario.settings);
+      const { settings } = run;
+      // What each node's startup-untaint script advertises (its room per vpc-ip network).
+      const extendedResources = advertisedVpcIpResources(run);
       // Two nodes per node AZ (the cross-node check's responder and check run on different nodes),
       // as after the startup untaint (the taint and its removal are tests/k8s/stack-objects' subject).
       const zones = multusNodeZones(settings.availabilityZones, settings.nodeGroups);
@@ -261,6 +265,7 @@ for (const scenario of SCENARIOS) {
             name,
             zone,
             instanceId: `i-0${z}${n}00000000000000`,
+            extendedResources,
           });
           kubelets.push(startFakeKubelet(cluster(), name, token));
         }
