@@ -56,6 +56,15 @@ export interface PodPlan {
    * #130784, #134534): a term per sample could never be met, as no pod is two samples.
    */
   readonly sameNodeAs?: string;
+  /**
+   * A sample's name in the other zone layout (one node AZ, or several), in the first node AZ: the
+   * Deployment that held this pod's pinned addresses before the node AZs changed. The component
+   * gives it as an alias, so that a change of layout replaces that Deployment (deleted first) instead
+   * of creating this one beside it: on a node, ipvlan refuses an address another link of its master
+   * holds, so the new pod could not start while the old one runs, and `pulumi up`, which deletes
+   * renamed resources only after creating their successors, would wait for it until its timeout.
+   */
+  readonly otherLayoutName?: string;
 }
 
 export interface PingTarget {
@@ -182,6 +191,7 @@ export function planSamples(
         labels: { app: "multus-sample", [SAMPLE_LABEL]: name },
         ...(multiZone ? { nodeSelector: { [ZONE_LABEL]: zone } } : {}),
         ...(pinned && zonePods.length > 0 ? { sameNodeAs: zonePods[0].name } : {}),
+        ...(zone === nodeZones[0] ? { otherLayoutName: suffixed(stem, zone, !multiZone) } : {}),
       });
     }
     samples.push(...zonePods);

@@ -184,8 +184,12 @@ export function declareWorkloads(
       dependsOn: networksReady,
       deleteBeforeReplace: true,
       // Stacks deployed when the samples were bare Pods: the Pod becomes this Deployment by
-      // replacement, deleted first, so its pinned addresses are free for the new pod.
-      aliases: [{ type: "kubernetes:core/v1:Pod" }],
+      // replacement, deleted first, so its pinned addresses are free for the new pod. Likewise
+      // the sample of the other zone layout, when the node AZs change (PodPlan.otherLayoutName).
+      aliases: [
+        { type: "kubernetes:core/v1:Pod" },
+        ...(pod.otherLayoutName ? [{ name: `${name}-${pod.otherLayoutName}` }] : []),
+      ],
     }),
   );
   const checkJobs = plan.checks.map((check) =>

@@ -2,6 +2,7 @@
 // images per region, Helm or YAML (never both), resource order, and the provider on every child.
 import { strict as assert } from "node:assert";
 import { beijing, ningxia, NetworksRun, runNetworks, TYPES, ACCOUNT_ID } from "./harness";
+import { resourcesOfType, runStack, type OfflineRun, type RecordedResource } from "../support/offline";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -418,6 +419,52 @@ describe("MultusNetworks samples outlive their node", () => {
             }
           }
         });
+    });
+  }
+});
+
+describe("MultusNetworks across a change of node AZs (one AZ ↔ several)", () => {
+  // A sample renamed by the change (sampleapp-1 ↔ sampleapp-1-a) takes over its predecessor's pinned
+  // addresses on the same nodes. On a node, ipvlan refuses an address another link of its master
+  // holds (EADDRINUSE), so the new pod cannot start while the old one runs; and `pulumi up` creates a
+  // renamed resource, waiting for it to be ready, before it deletes the old one (shown by the real
+  // engine, tests/k8s/networks-engine.test.ts). With the old name as an alias the engine replaces the
+  // Deployment instead, deleting first (deleteBeforeReplace).
+  const ONE_AZ = {};
+  const TWO_AZS = { nodeAvailabilityZones: ["cn-northwest-1a", "cn-northwest-1b"] };
+
+  /** Pulumi name of the sample Deployment that pins each address. */
+  function holders(run: OfflineRun): Map<string, RecordedResource> {
+    const entries = resourcesOfType(run, TYPES.deployment).flatMap((resource) => {
+      const annotation = (resource.inputs as Json).spec.template.metadata.annotations[
+        "k8s.v1.cni.cncf.io/networks"
+      ] as string;
+      return (JSON.parse(annotation) as { ips?: string[] }[])
+        .flatMap((selection) => selection.ips ?? [])
+        .map((address) => [address, resource] as const);
+    });
+    return new Map(entries);
+  }
+
+  for (const [label, from, to] of [
+    ["one AZ → two", ONE_AZ, TWO_AZS],
+    ["two AZs → one", TWO_AZS, ONE_AZ],
+  ] as const) {
+    it(`${label}: a sample that takes over pinned addresses under a new name aliases their old holder`, async () => {
+      const before = holders(await runStack("ningxia", from));
+      const after = holders(await runStack("ningxia", to));
+      const moved = [...after].filter(
+        ([address, holder]) => (before.get(address)?.name ?? holder.name) !== holder.name,
+      );
+      assert.ok(moved.length >= 1, "some pinned address changes holder");
+      for (const [address, holder] of moved) {
+        const old = before.get(address)!.name;
+        const aliases = ((holder.engine?.options.aliases ?? []) as { spec?: { name?: string } }[]).map(
+          (alias) => alias.spec?.name,
+        );
+        assert.ok(aliases.includes(old), `${holder.name} (${address}) aliases ${old}: ${aliases.join()}`);
+        assert.equal(holder.engine?.options.deleteBeforeReplace, true, holder.name);
+      }
     });
   }
 });
