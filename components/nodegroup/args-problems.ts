@@ -5,10 +5,10 @@
  * What the cloud returns (endpoint, CA, IDs) is still checked where it arrives.
  */
 import { LambdaConfigError } from "../../lambda/src/config";
-import type { MultusNodeGroupArgs } from "./args";
+import { groupInstanceLimits, type MultusNodeGroupArgs } from "./args";
 import { ec2Arn } from "./iam-scope";
 import { encodeLambdaConfig } from "./lambda-bundle";
-import { instanceNetworkLimits, MaxPodsInput, maxPodsProblems, resolveMaxPods } from "./max-pods";
+import { MaxPodsInput, maxPodsProblems, resolveMaxPods } from "./max-pods";
 import { eniLambdaConfig } from "./plan";
 import { nodeUserDataSettingsProblems } from "./userdata-validation";
 
@@ -98,7 +98,7 @@ export function nodeGroupArgsProblems(args: MultusNodeGroupArgs, instanceType: s
   }
   problems.push(...lambdaConfigProblems(args));
   const vpcIp = args.networks.filter((network) => network.ipam === "vpc-ip").map((network) => network.name);
-  if (vpcIp.length > 0 && !(args.instanceLimits ?? instanceNetworkLimits(instanceType))) {
+  if (vpcIp.length > 0 && !groupInstanceLimits({ ...args, instanceType })) {
     problems.push(
       `instanceLimits: ${instanceType}'s IPv4 addresses per ENI are unknown, and the nodes advertise room for the pods of ` +
         `vpc-ip network(s) ${vpcIp.join(", ")} from it; give instanceLimits (the stack reads them from EC2)`,

@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { MultusNetwork } from "../model/network";
 import type { PartitionInfo } from "../model/partition";
-import type { InstanceNetworkLimits } from "./max-pods";
+import { type InstanceNetworkLimits, instanceNetworkLimits } from "./max-pods";
 
 export const DEFAULT_INSTANCE_TYPE = "c5.large";
 export const DEFAULT_VOLUME_SIZE_GB = 20;
@@ -77,4 +77,9 @@ export interface MultusNodeGroupArgs {
    * node files and change their bucket's policy (e.g. a second deploying role).
    */
   readonly nodeFilesAdminArns?: readonly string[];
+}
+
+/** The group's instance type's network limits: EC2's when the stack read them, else this program's table. */
+export function groupInstanceLimits(args: MultusNodeGroupArgs): InstanceNetworkLimits | undefined {
+  return args.instanceLimits ?? instanceNetworkLimits(args.instanceType ?? DEFAULT_INSTANCE_TYPE);
 }

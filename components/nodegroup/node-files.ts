@@ -8,9 +8,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_INSTANCE_TYPE, type MultusNodeGroupArgs } from "./args";
+import { groupInstanceLimits, type MultusNodeGroupArgs } from "./args";
 import type { NodeGroupContext } from "./context";
-import { instanceNetworkLimits } from "./max-pods";
 import { nodeBundle } from "./node-bundle";
 import { nodeConfig } from "./node-config";
 import {
@@ -29,9 +28,8 @@ export interface NodeFiles {
   readonly resources: pulumi.Resource[];
 }
 
-/** EC2's figure when the stack read it, else this program's table (args-problems.ts refuses neither). */
 function ipv4PerInterface(args: MultusNodeGroupArgs): { ipv4AddressesPerInterface?: number } {
-  const limits = args.instanceLimits ?? instanceNetworkLimits(args.instanceType ?? DEFAULT_INSTANCE_TYPE);
+  const limits = groupInstanceLimits(args);
   return limits ? { ipv4AddressesPerInterface: limits.ipv4PerEni } : {};
 }
 

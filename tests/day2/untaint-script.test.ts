@@ -17,10 +17,10 @@ import {
   untaintTrustPolicy,
 } from "../../components/nodegroup/startup-taint";
 import { conditionHolds } from "../iam/evaluate";
-import { startFakeImds, type FakeImds } from "../support/fake-imds";
+import type { FakeImds } from "../support/fake-imds";
 import { startFakeKubeNodes, type FakeKubeNodes, type NodeObject } from "../support/fake-kube-nodes";
 import { useMoto } from "../support/moto";
-import { spawnUntaintScript, UNTAINT_SCRIPT as SCRIPT } from "../support/untaint-script";
+import { spawnUntaintScript, startNodeImds, UNTAINT_SCRIPT as SCRIPT } from "../support/untaint-script";
 
 const CLUSTER = "eks-multus-cluster";
 const REGION = "cn-northwest-1";
@@ -55,14 +55,7 @@ describe("multus-eks-untaint (node script)", function () {
       join(dir, "node-config.json"),
       JSON.stringify({ clusterName: CLUSTER, region: REGION, networks: [] }),
     );
-    imds = await startFakeImds({
-      tree: {
-        "instance-id": INSTANCE,
-        "local-hostname": NODE,
-        placement: { "availability-zone": ZONE },
-        services: { partition: "aws-cn" },
-      },
-    });
+    imds = await startNodeImds({ instanceId: INSTANCE, name: NODE, zone: ZONE });
     api = await startFakeKubeNodes({
       stsEndpoint: moto.endpoint,
       clusterName: CLUSTER,

@@ -20,9 +20,9 @@ import { vpcIpResourceName } from "../../components/model/vpc-ip-capacity";
 import { containerResources } from "../../components/networks/samples";
 import { runStack } from "../support/offline";
 import { callerArn } from "../support/fake-kube-nodes";
-import { startFakeImds, type FakeImds } from "../support/fake-imds";
+import type { FakeImds } from "../support/fake-imds";
 import { useMoto } from "../support/moto";
-import { spawnUntaintScript } from "../support/untaint-script";
+import { spawnUntaintScript, startNodeImds } from "../support/untaint-script";
 import { eventually } from "./harness/apply";
 import { useKubeCluster, type KubeIdentity } from "./harness/cluster";
 import { registerNode } from "./harness/nodes";
@@ -69,14 +69,7 @@ describe("vpc-ip room per node (multus-eks-untaint and the scheduler, real API s
     );
     socket = createServer();
     await new Promise<void>((ready) => socket.listen(join(dir, "multus.sock"), ready));
-    imds = await startFakeImds({
-      tree: {
-        "instance-id": INSTANCE,
-        "local-hostname": NODE,
-        placement: { "availability-zone": ZONE },
-        services: { partition: "aws-cn" },
-      },
-    });
+    imds = await startNodeImds({ instanceId: INSTANCE, name: NODE, zone: ZONE });
     await registerNode(cluster(), { name: NODE, zone: ZONE, instanceId: INSTANCE });
   });
 

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { startFakeImds, type FakeImds } from "./fake-imds";
 import { DUMMY_CREDENTIALS, REPO_ROOT } from "./moto";
 
 export const UNTAINT_SCRIPT = join(
@@ -43,5 +44,17 @@ export function spawnUntaintScript(environment: UntaintScriptEnvironment): Child
       MULTUS_EKS_UNTAINT_INTERVAL_SECONDS: String(environment.intervalSeconds),
     },
     stdio: ["ignore", "ignore", "pipe"],
+  });
+}
+
+/** The instance metadata the script reads, for one node of the China partition. */
+export function startNodeImds(node: { instanceId: string; name: string; zone: string }): Promise<FakeImds> {
+  return startFakeImds({
+    tree: {
+      "instance-id": node.instanceId,
+      "local-hostname": node.name,
+      placement: { "availability-zone": node.zone },
+      services: { partition: "aws-cn" },
+    },
   });
 }
