@@ -87,9 +87,40 @@ describe("multus-vpc-ip warm set and shared claims (fidelity layer)", function (
     assert.equal(new Set(addresses).size, 10);
     const assigns = world.proxy.stats.get("AssignPrivateIpAddresses")?.requests ?? 0;
     assert.ok(assigns < 10, `${assigns} Assign requests for 10 ADDs`);
+    // A leader claims for the ADDs waiting when it starts; one that a warm address served meanwhile
+    // leaves that claim's extra address warm. So the ENI holds the pods' addresses and the warm set,
+    // nothing else; past the idle bound the reconcile releases the warm ones.
+    const warm = warmRecords(world);
+    assert.deepEqual(
+      warm.filter((address) => addresses.includes(address)),
+      [],
+      "a pod's address is not warm",
+    );
     const holders = await world.holders();
-    assert.deepEqual([...holders.keys()].sort(), [...addresses].sort());
+    assert.deepEqual([...holders.keys()].sort(), [...addresses, ...warm].sort());
     for (const enis of holders.values()) assert.deepEqual(enis, [node.eniId]);
+    // The pods are young (within the reconcile's grace), so only the idle bound is lifted.
+    assert.equal((await world.reconcile(node, { MULTUS_VPC_IP_WARM_IDLE_SECONDS: "0" })).exitCode, 0);
+    assert.deepEqual([...(await world.holders()).keys()].sort(), [...addresses].sort());
+    assert.deepEqual(warmRecords(world), []);
+  });
+
+  it("a claim for a waiter that is gone leaves the extra address warm, on the ENI and recorded, for the next ADD", async () => {
+    const world = await worlds.create({ nodes: 1, rangeStart: 70, rangeEnd: 79 });
+    const [node] = world.nodes;
+    // The mark of an ADD that registered as waiting and was then served by a warm address or died:
+    // the next leader counts it, as it cannot tell.
+    const wanted = path.join(node.stateDir, "vpcnet", ".wanted");
+    fs.mkdirSync(wanted, { recursive: true });
+    fs.writeFileSync(path.join(wanted, "gone"), "");
+    const address = addressOf(await world.invoke(node, "ADD", "pod-a"));
+    assert.equal(world.proxy.stats.get("AssignPrivateIpAddresses")?.requests, 1, "one claim");
+    const warm = warmRecords(world);
+    assert.equal(warm.length, 1, "the absent waiter's address is warm");
+    assert.deepEqual([...(await world.holders()).keys()].sort(), [address, ...warm].sort());
+    fs.rmSync(path.join(wanted, "gone"));
+    assert.equal(addressOf(await world.invoke(node, "ADD", "pod-b")), warm[0], "the next ADD takes it");
+    assert.equal(world.proxy.stats.get("AssignPrivateIpAddresses")?.requests, 1, "with no EC2 request");
   });
 
   it("with spares on, one claim takes spares only while half the range is free", async () => {
