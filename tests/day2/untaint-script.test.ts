@@ -19,6 +19,7 @@ import {
 import { conditionHolds } from "../iam/evaluate";
 import type { FakeImds } from "../support/fake-imds";
 import { startFakeKubeNodes, type FakeKubeNodes, type NodeObject } from "../support/fake-kube-nodes";
+import { eventually } from "../support/eventually";
 import { useMoto } from "../support/moto";
 import { spawnUntaintScript, startNodeImds, UNTAINT_SCRIPT as SCRIPT } from "../support/untaint-script";
 
@@ -99,20 +100,14 @@ describe("multus-eks-untaint (node script)", function () {
     await new Promise<void>((ready) => socket!.listen(join(dir, "multus.sock"), ready));
   }
 
-  async function until(condition: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!condition()) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((wait) => setTimeout(wait, 100));
-    }
-  }
-
   const patches = () => api.requests.filter((request) => request.method === "PATCH");
 
   it("waits for Multus, then removes only the startup taint, as the remover role's session of this instance", async () => {
     api.nodes.set(NODE, node());
     const run = start();
-    await until(() => run.stderr().includes("waiting for Multus"), "the script to wait for Multus");
+    await eventually("the script to wait for Multus", () => run.stderr().includes("waiting for Multus"), {
+      intervalMs: 100,
+    });
     // Longer than the script's remaining AWS CLI calls and API requests would take.
     await new Promise((wait) => setTimeout(wait, 6000));
     assert.deepEqual(api.requests, [], "no API request before Multus is ready");
@@ -148,9 +143,10 @@ describe("multus-eks-untaint (node script)", function () {
   it("keeps trying until the Node is registered", async () => {
     await multusBecomesReady();
     const run = start();
-    await until(
-      () => api.requests.some((request) => request.status === 404),
+    await eventually(
       "a GET before the Node existed",
+      () => api.requests.some((request) => request.status === 404),
+      { intervalMs: 100 },
     );
     api.nodes.set(NODE, node());
     const { code, stderr } = await run.done;

@@ -21,7 +21,8 @@ import {
   untaintValidations,
   untaintRoleName,
 } from "../../components/nodegroup/startup-taint";
-import { applyServerSide, eventually, type KubeObject } from "./harness/apply";
+import { eventually } from "../support/eventually";
+import { applyServerSide, type KubeObject } from "./harness/apply";
 import { useKubeCluster, type ApiResponse } from "./harness/cluster";
 
 const REGION = "cn-northwest-1";

@@ -23,7 +23,7 @@ import { callerArn } from "../support/fake-kube-nodes";
 import type { FakeImds } from "../support/fake-imds";
 import { useMoto } from "../support/moto";
 import { spawnUntaintScript, startNodeImds } from "../support/untaint-script";
-import { eventually } from "./harness/apply";
+import { eventually } from "../support/eventually";
 import { useKubeCluster, type KubeIdentity } from "./harness/cluster";
 import { registerNode } from "./harness/nodes";
 

@@ -14,6 +14,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeNetworkInterfacesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { eventually } from "../support/eventually";
 import { motoClientConfig } from "../support/moto";
 import { addressOf, isCniError, VpcIpWorld, useWorlds, type SimNode } from "./world";
 
@@ -26,26 +27,6 @@ function netnsFor(world: VpcIpWorld, id: string): string {
   const file = path.join(world.directory, `netns-${id}`);
   fs.writeFileSync(file, "");
   return file;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((wake) => setTimeout(wake, 20));
-  }
-}
-
-async function untilAsync(
-  what: string,
-  condition: () => Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((wake) => setTimeout(wake, 200));
-  }
 }
 
 /** Holds the first request of `action` naming `address` for HOLD_MS; counts those it saw. */
@@ -96,7 +77,7 @@ describe("multus-vpc-ip: the three races of issue 19 (fidelity layer with Descri
     try {
       assert.equal(addressOf(await world.invoke(q, "ADD", "pod-p", pinned)), "10.0.4.77");
       // Pod P runs a while: its address becomes visible in Describe.
-      await untilAsync("P's address in Describe", describedOnQ);
+      await eventually("P's address in Describe", describedOnQ, { timeoutMs: 20_000 });
       assert.equal((await world.invoke(q, "DEL", "pod-p", pinned)).exitCode, 0);
       assert.equal(addressOf(await world.invoke(r, "ADD", "pod-r1", pinned)), "10.0.4.77");
       const q2 = await world.invoke(q, "ADD", "pod-q2", pinned);
@@ -127,7 +108,10 @@ describe("multus-vpc-ip: the three races of issue 19 (fidelity layer with Descri
 
     // The reconcile judges P's record dead and releases .75; its Unassign is slow (held).
     const reconciling = world.reconcile(node, GRACE_NOW);
-    await until("the reconcile's Unassign", () => hold.seen() >= 1);
+    await eventually("the reconcile's Unassign", () => hold.seen() >= 1, {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
     // Meanwhile P's DEL comes, and pod B asks for the same address.
     assert.equal((await world.invoke(node, "DEL", "pod-p", { ...pinned, netns: deadNetns })).exitCode, 0);
     const liveNetns = netnsFor(world, "pod-b");
@@ -153,7 +137,7 @@ describe("multus-vpc-ip: the three races of issue 19 (fidelity layer with Descri
     const pinned = { ips: ["10.0.4.75/24"] };
     const netnsC = path.join(world.directory, "netns-pod-c"); // never created: the runtime gave up on C
     const late = world.invoke(node, "ADD", "pod-c", { ...pinned, netns: netnsC });
-    await until("C's Assign", () => hold.seen() >= 1);
+    await eventually("C's Assign", () => hold.seen() >= 1, { timeoutMs: 20_000, intervalMs: 20 });
     // The runtime gives up on C and deletes it, then starts D with the same address.
     assert.equal((await world.invoke(node, "DEL", "pod-c", { ...pinned, netns: netnsC })).exitCode, 0);
     const netnsD = netnsFor(world, "pod-d");

@@ -26,6 +26,7 @@ export const WEB_IDENTITY_ERRORS = [
   /Not authorized to perform sts:AssumeRoleWithWebIdentity/,
 ];
 
+// The EKS Pod Identity Webhook's annotation key: a Kubernetes name, the same in every partition (not an endpoint).
 const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 const { namespace: CNI_NAMESPACE, name: CNI_NAME } = VPC_CNI_SERVICE_ACCOUNT;
 

@@ -51,16 +51,3 @@ export async function applyCrds(cluster: KubeCluster, objects: readonly KubeObje
   if (established.status !== 0) throw new Error(`CRDs not Established: ${established.stderr}`);
   return crds;
 }
-
-/** Polls `check` every 200 ms until it returns true; fails with `what` after `timeoutMs`. */
-export async function eventually(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((wait) => setTimeout(wait, 200));
-  }
-}
